@@ -1,0 +1,81 @@
+// The `avu` command: a thin front end over the core. Each subcommand lives in src/cli/commands/<name>.ts
+// and exports `run(argv, io)`. Bad input: one line on stderr and a non-zero exit.
+import { describeError, AvuError, UsageError } from '../core/errors';
+import type { CliIo, Command } from './command';
+
+const commands: Record<string, () => Promise<Command>> = {
+  probe: async () => (await import('./commands/probe')).command,
+  features: async () => (await import('./commands/features')).command,
+  caption: async () => (await import('./commands/caption')).command,
+  eval: async () => (await import('./commands/eval')).command,
+  rules: async () => (await import('./commands/rules')).command,
+  tasks: async () => (await import('./commands/tasks')).command,
+  export: async () => (await import('./commands/export')).command,
+  finetune: async () => (await import('./commands/finetune')).command,
+  bench: async () => (await import('./commands/bench')).command,
+};
+
+function usage(): string {
+  return [
+    'Usage: avu <command> [options]',
+    '',
+    'Commands:',
+    '  probe <clip> [--json]                      media information',
+    '  features <clip> --out <dir>                the 8 frames, 8 spectrograms and features.json of a clip',
+    '  caption <clip|dir> [--model DIR] [--device auto|cpu|cuda|webgpu] [--shard i/n] [--json]',
+    '  eval --model DIR --set <dir> [--json]      accuracy per subset, negatives, audio reliance',
+    '  rules <dataset> [--json]                   consistency subsets, scores and filtering',
+    '  tasks import --format ave|llp|avqa|avl|avs <file> --dataset <dir>',
+    '  export <dataset> --format llava|sharegpt|dpo --out <dir>',
+    '  finetune --dataset <dir> --launcher local|slurm [--config file]',
+    '  bench [--json]                             benchmarks, as ratios against a Python reference',
+    '',
+    'Run `avu <command> --help` for a command\'s options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    io.stderr(`avu: unknown command '${name}'; run 'avu --help' for the list of commands.\n`);
+    return 2;
+  }
+  const ac = new AbortController();
+  const onSignal = (): void => ac.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const command = await load();
+    return await command.run(rest, { ...io, signal: ac.signal });
+  } catch (err) {
+    io.stderr(`avu ${name}: ${describeError(err)}\n`);
+    if (process.env.AVU_DEBUG && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
+    if (err instanceof UsageError) return 2;
+    if (err instanceof AvuError && err.family === 'cancelled') return 130;
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+if (require.main === module) {
+  const io: CliIo = {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`avu: ${describeError(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

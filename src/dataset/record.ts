@@ -1,0 +1,68 @@
+// The AVU sample record of DESIGN.md (v1: extend, don't break). One per clip.
+
+export const SUBSETS = ['pretrain', 'multi_qa', 'specific', 'negative', 'tasks'] as const;
+export type Subset = (typeof SUBSETS)[number];
+
+export const MODALITIES = ['audio', 'visual', 'av'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+export const META_FIELDS = ['event', 'object', 'scene', 'place', 'action', 'emotion'] as const;
+export type MetaField = (typeof META_FIELDS)[number];
+export type MetaKeywords = Record<MetaField, string[]>;
+
+export interface MediaInfo {
+  durationS: number;
+  width: number;
+  height: number;
+  fps: number;
+  hasAudio: boolean;
+}
+
+export type QaOrigin = 'model' | 'human' | 'task';
+export type QaStatus = 'pending' | 'accepted' | 'rejected';
+
+export interface QaItem {
+  id: string;
+  subset: Subset;
+  modality: Modality;
+  q: string;
+  a: string;
+  origin: QaOrigin;
+  status: QaStatus;
+  edit?: { a: string; at: string };
+}
+
+export interface Scores {
+  similarity: number | null;
+  selfConsistency: number | null;
+  annotation: number | null;
+  confidence: number | null;
+  kept: boolean;
+}
+
+export interface HistoryEntry {
+  at: string;
+  action: string;
+  qaId?: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AvuSample {
+  id: string;
+  /** Path relative to the dataset root, with forward slashes. */
+  clip: string;
+  media: MediaInfo;
+  model: { name: string; version: string };
+  captions: { audio: string; visual: string; av: string };
+  meta: { audio: MetaKeywords; visual: MetaKeywords };
+  consistency: number;
+  subset: Subset;
+  scores: Scores;
+  qa: QaItem[];
+  history: HistoryEntry[];
+}
+
+export function emptyMeta(): MetaKeywords {
+  return { event: [], object: [], scene: [], place: [], action: [], emotion: [] };
+}

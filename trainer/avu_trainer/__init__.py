@@ -1,0 +1,1 @@
+"""AVU Studio trainer: Dolphin in PyTorch, AVU-Synth, training, export, evaluation."""

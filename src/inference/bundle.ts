@@ -1,0 +1,59 @@
+// A model bundle on disk: manifest.json checked against the schema, every listed file present and
+// matching its sha256, before any session is created. Errors name the file.
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { ModelError, throwIfAborted } from '../core/errors';
+import { checkManifest, GRAPH_NAMES, type GraphName, type Manifest } from './manifest';
+
+export interface Bundle {
+  dir: string;
+  manifest: Manifest;
+  graphPath(name: GraphName): string;
+  tokenizerPath: string;
+}
+
+export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  const stream = createReadStream(path, signal ? { signal } : {});
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function readManifest(dir: string): Promise<Manifest> {
+  const path = join(dir, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const missingDir = await stat(dir).then((s) => !s.isDirectory(), () => true);
+    if (missingDir) throw new ModelError('bundle-not-found', `No model bundle at ${dir}: the folder does not exist; pass --model with a bundle folder.`, { cause: err });
+    throw new ModelError('missing-file', `${path} is missing; a model bundle needs a manifest.json (docs/bundle.md).`, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ModelError('bad-manifest', `${path} is not valid JSON (${(err as Error).message}); re-export the bundle.`, { cause: err });
+  }
+  return checkManifest(parsed, path);
+}
+
+/** Reads and verifies a bundle: schema, presence and sha256 of every file in `files`. */
+export async function loadBundle(dirArg: string, opts: { signal?: AbortSignal } = {}): Promise<Bundle> {
+  const dir = resolve(dirArg);
+  const manifest = await readManifest(dir);
+  for (const [file, expected] of Object.entries(manifest.files)) {
+    throwIfAborted(opts.signal);
+    const path = join(dir, file);
+    const size = await stat(path).then((s) => s.size, () => -1);
+    if (size < 0) throw new ModelError('missing-file', `${path} is missing from the model bundle; re-export or re-copy the bundle.`);
+    const actual = await sha256File(path, opts.signal);
+    if (actual !== expected) {
+      throw new ModelError('corrupt-file', `${path} does not match its sha256 in manifest.json (truncated or modified, ${size} bytes); re-copy the bundle.`);
+    }
+  }
+  const graphs = Object.fromEntries(GRAPH_NAMES.map((g) => [g, join(dir, manifest.graphs[g].file)])) as Record<GraphName, string>;
+  return { dir, manifest, graphPath: (name) => graphs[name], tokenizerPath: join(dir, manifest.tokenizer.file) };
+}

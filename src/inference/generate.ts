@@ -1,0 +1,112 @@
+// Generation from a clip's prefix cache: prefill the prompt, then one token per decoder step with the
+// KV cache; logits processors, a sampler and stopping criteria assembled from the options; tokens
+// streamed through an async iterator; the AbortSignal is checked between steps.
+import { throwIfAborted } from '../core/errors';
+import type { KvCache } from './kv-cache';
+import { processorsFor, type SamplingOptions } from './logits-processors';
+import type { DolphinModel } from './model';
+import { GreedySampler, MultinomialSampler, type Sampler } from './sampler';
+import {
+  cutAtStop,
+  EosCriterion,
+  MaxTokensCriterion,
+  StopStringsCriterion,
+  type FinishReason,
+  type StoppingCriterion,
+} from './stopping';
+import { TextStreamer } from './tokenizer';
+
+export interface GenerateOptions extends SamplingOptions {
+  maxNewTokens: number;
+  /** Defaults to the manifest's prompts.stop. */
+  stop?: readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface TokenEvent {
+  id: number;
+  /** New stable text since the previous event (may be empty mid-character). */
+  text: string;
+}
+
+export interface GenerationResult {
+  ids: number[];
+  text: string;
+  finishReason: FinishReason;
+  promptTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+  /** Tokens produced by decoder steps after the prefill's first token. */
+  decodeSteps: number;
+}
+
+/** Streams the answer to `prompt` (rendered text) after the prefix in `prefixCache`, which is left untouched. */
+export async function* generate(
+  model: DolphinModel,
+  prefixCache: KvCache,
+  prompt: string,
+  opts: GenerateOptions,
+): AsyncGenerator<TokenEvent, GenerationResult> {
+  const stops = opts.stop ?? model.manifest.prompts.stop;
+  const special = model.manifest.specialTokens;
+  const eosIds = new Set([special.eosId]);
+  for (const s of stops) {
+    const id = model.tokenizer.idOf(s);
+    if (id !== undefined) eosIds.add(id);
+  }
+  const criteria: StoppingCriterion[] = [new EosCriterion(eosIds), new StopStringsCriterion(stops), new MaxTokensCriterion(opts.maxNewTokens)];
+  const processors = processorsFor(opts);
+  const sampler: Sampler = opts.temperature && opts.temperature > 0 ? new MultinomialSampler(opts.seed ?? 0) : new GreedySampler();
+  const streamer = new TextStreamer(model.tokenizer);
+
+  const promptIds = model.tokenizer.encode(prompt);
+  const cache = prefixCache.fork();
+  const ids: number[] = [];
+  let finishReason: FinishReason = 'length';
+  let prefillMs = 0;
+  let decodeMs = 0;
+  try {
+    throwIfAborted(opts.signal);
+    let t0 = performance.now();
+    let logits = await model.forward(await model.embed(promptIds), cache);
+    prefillMs = performance.now() - t0;
+    t0 = performance.now();
+    for (;;) {
+      throwIfAborted(opts.signal);
+      for (const p of processors) p.process(logits, ids);
+      const id = sampler.next(logits);
+      ids.push(id);
+      const delta = streamer.push(ids);
+      const reason = criteria.map((c) => c.check(ids, model.tokenizer.decode(ids))).find((r) => r !== null) ?? null;
+      if (reason === 'eos') {
+        finishReason = reason;
+        break;
+      }
+      yield { id, text: delta };
+      if (reason !== null) {
+        finishReason = reason;
+        break;
+      }
+      logits = await model.forward(await model.embed([id]), cache);
+    }
+    decodeMs = performance.now() - t0;
+    const tail = streamer.flush(ids);
+    if (tail) yield { id: -1, text: tail };
+  } finally {
+    cache.dispose();
+  }
+  const text = cutAtStop(model.tokenizer.decode(ids), stops).trim();
+  return { ids, text, finishReason, promptTokens: promptIds.length, prefillMs, decodeMs, decodeSteps: Math.max(0, ids.length - 1) };
+}
+
+/** Runs a generation to the end, handing each token to `onToken`. */
+export async function complete(
+  stream: AsyncGenerator<TokenEvent, GenerationResult>,
+  onToken?: (e: TokenEvent) => void,
+): Promise<GenerationResult> {
+  for (;;) {
+    const r = await stream.next();
+    if (r.done) return r.value;
+    onToken?.(r.value);
+  }
+}

@@ -1,0 +1,138 @@
+// Dolphin's three graphs as one model: the AV encoder (once per clip), the token embedding and the
+// decoder (prefill and KV-cache steps). Sessions are created once per load, reused, and released by dispose().
+import { ModelError, throwIfAborted } from '../core/errors';
+import { loadBundle, type Bundle } from './bundle';
+import type { Manifest } from './manifest';
+import { KvCache, presentNames, type KvLayout } from './kv-cache';
+import { onProvider, type DeviceSetting } from './providers';
+import { f32, i64, readF32, Session, type Provider, type Tensor } from './runtime';
+import { TextTokenizer } from './tokenizer';
+
+export interface LoadOptions {
+  device?: DeviceSetting;
+  signal?: AbortSignal;
+  threads?: number;
+}
+
+interface Sessions {
+  encoder: Session;
+  embed: Session;
+  decoder: Session;
+}
+
+export class DolphinModel {
+  readonly layout: KvLayout;
+
+  private constructor(
+    readonly bundle: Bundle,
+    readonly tokenizer: TextTokenizer,
+    private readonly sessions: Sessions,
+    readonly provider: Provider,
+    readonly providerNotes: string[],
+  ) {
+    const d = bundle.manifest.decoder;
+    this.layout = { layers: d.layers, heads: d.heads, headDim: d.headDim };
+  }
+
+  get manifest(): Manifest {
+    return this.bundle.manifest;
+  }
+
+  static async load(dir: string, opts: LoadOptions = {}): Promise<DolphinModel> {
+    const bundle = await loadBundle(dir, opts.signal ? { signal: opts.signal } : {});
+    const tokenizer = await TextTokenizer.load(bundle.tokenizerPath);
+    throwIfAborted(opts.signal);
+    const m = bundle.manifest;
+    const kv = presentNames({ layers: m.decoder.layers, heads: m.decoder.heads, headDim: m.decoder.headDim });
+    const created = await onProvider(opts.device ?? 'auto', async (provider) => {
+      const base = { provider, ...(opts.threads ? { threads: opts.threads } : {}) };
+      const opened: Session[] = [];
+      try {
+        const encoder = await Session.create(bundle.graphPath('av_encoder'), m.graphs.av_encoder, base);
+        opened.push(encoder);
+        const embed = await Session.create(bundle.graphPath('embed_tokens'), m.graphs.embed_tokens, base);
+        opened.push(embed);
+        const decoder = await Session.create(bundle.graphPath('decoder'), m.graphs.decoder, { ...base, deviceOutputs: kv });
+        return { encoder, embed, decoder };
+      } catch (err) {
+        await Promise.all(opened.map((s) => s.release()));
+        throw err;
+      }
+    });
+    return new DolphinModel(bundle, tokenizer, created.value, created.provider, created.notes);
+  }
+
+  /** frames [B,8,3,224,224] + spectrograms [B,8,1,128,204] -> prefix_embeds [B,P,D]. */
+  async encode(frames: Float32Array, spectrograms: Float32Array, batch = 1): Promise<Tensor> {
+    const pre = this.manifest.preprocessing;
+    const n = pre.frames.count;
+    const fDims = [batch, n, 3, pre.frames.size, pre.frames.size];
+    const sDims = [batch, n, 1, pre.audio.melBins, pre.audio.targetFrames];
+    expectLength('frames', frames, fDims);
+    expectLength('spectrograms', spectrograms, sDims);
+    const out = await this.sessions.encoder.run({ frames: f32(frames, fDims), spectrograms: f32(spectrograms, sDims) });
+    const prefix = out.prefix_embeds;
+    if (!prefix) throw new ModelError('graph-mismatch', `${this.sessions.encoder.file} returned no prefix_embeds.`);
+    const [, p, d] = prefix.dims;
+    if (p !== this.manifest.prefix.length || d !== this.manifest.decoder.hiddenSize) {
+      throw new ModelError('graph-mismatch', `${this.sessions.encoder.file} returned prefix_embeds ${JSON.stringify(prefix.dims)}, expected [${batch},${this.manifest.prefix.length},${this.manifest.decoder.hiddenSize}] from manifest.json.`);
+    }
+    return prefix;
+  }
+
+  /** input_ids [1,S] -> inputs_embeds [1,S,D]. */
+  async embed(ids: readonly number[]): Promise<Tensor> {
+    const out = await this.sessions.embed.run({ input_ids: i64(BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length]) });
+    const e = out.inputs_embeds;
+    if (!e) throw new ModelError('graph-mismatch', `${this.sessions.embed.file} returned no inputs_embeds.`);
+    return e;
+  }
+
+  /** Runs the decoder on `embeds` [1,S,D] after `cache`; appends to the cache; returns the last position's logits [V]. */
+  async forward(embeds: Tensor, cache: KvCache): Promise<Float32Array> {
+    const s = embeds.dims[1] ?? 0;
+    const total = cache.length + s;
+    const positions = new BigInt64Array(s);
+    for (let i = 0; i < s; i++) positions[i] = BigInt(cache.length + i);
+    if (total > this.manifest.decoder.maxPositions) {
+      throw new ModelError('context-full', `The prompt and answer need ${total} positions but ${this.bundle.dir} allows ${this.manifest.decoder.maxPositions}; lower the token budget.`);
+    }
+    const out = await this.sessions.decoder.run({
+      inputs_embeds: embeds,
+      attention_mask: i64(new BigInt64Array(total).fill(1n), [1, total]),
+      position_ids: i64(positions, [1, s]),
+      ...cache.feeds(),
+    });
+    const logits = out.logits;
+    if (!logits) throw new ModelError('graph-mismatch', `${this.sessions.decoder.file} returned no logits.`);
+    cache.update(out, s);
+    const v = logits.dims[2] ?? 0;
+    const data = await readF32(logits);
+    return data.slice((s - 1) * v, s * v);
+  }
+
+  /** The KV cache of a clip's prefix: every prompt for that clip starts from it. */
+  async prefill(prefix: Tensor): Promise<KvCache> {
+    const cache = KvCache.empty(this.layout);
+    await this.forward(prefix, cache);
+    return cache;
+  }
+
+  /** Joins [1,A,D] and [1,B,D] on the host (the one-pass prefill of the parity tests). */
+  static async concat(a: Tensor, b: Tensor): Promise<Tensor> {
+    const [da, db] = [await readF32(a), await readF32(b)];
+    const out = new Float32Array(da.length + db.length);
+    out.set(da, 0);
+    out.set(db, da.length);
+    return f32(out, [1, (a.dims[1] ?? 0) + (b.dims[1] ?? 0), a.dims[2] ?? 0]);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.sessions.encoder.release(), this.sessions.embed.release(), this.sessions.decoder.release()]);
+  }
+}
+
+function expectLength(name: string, data: Float32Array, dims: number[]): void {
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== n) throw new ModelError('bad-input', `${name} has ${data.length} values, expected ${n} for shape [${dims.join(',')}].`);
+}

@@ -24,7 +24,13 @@ const sourceLabel: Record<MediaTools['ffmpeg']['source'], string> = {
   bundled: 'bundled with AVU Studio',
 };
 
+/** "ffmpeg version 5.1.6-0+deb12u1 Copyright (c) ..." → "ffmpeg 5.1.6-0+deb12u1". */
+export function shortVersion(versionLine: string, fallback: string): string {
+  const m = /^(\S+) version (\S+)/.exec(versionLine);
+  return m ? `${m[1]} ${m[2]}` : versionLine || fallback;
+}
+
 export function describeTools(tools: MediaTools): string {
-  const one = (t: MediaTools['ffmpeg']) => `${t.version || t.path} (${t.path}, ${sourceLabel[t.source]})`;
-  return `${one(tools.ffmpeg)}; ${one(tools.ffprobe)}`;
+  const one = (t: MediaTools['ffmpeg'], name: string) => `${shortVersion(t.version, name)} (${t.path}, ${sourceLabel[t.source]})`;
+  return `${one(tools.ffmpeg, 'ffmpeg')} · ${one(tools.ffprobe, 'ffprobe')}`;
 }

@@ -22,7 +22,7 @@ export class TextTokenizer {
   }
 
   encode(text: string): number[] {
-    return this.tok.encode(text).ids;
+    return this.tok.encode(text, { add_special_tokens: false }).ids;
   }
 
   decode(ids: readonly number[], skipSpecial = true): string {

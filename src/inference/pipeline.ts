@@ -1,0 +1,173 @@
+// The Dolphin pipeline for one clip: features → encoder (once) → prefix cache → audio, visual and AV
+// captions → meta-information per modality → Q&A per subset template → an AvuSample, with timings
+// per stage. Every prompt of the clip starts from the same prefix cache.
+import { basename, extname } from 'node:path';
+import { throwIfAborted } from '../core/errors';
+import type { AvuSample, MediaInfo, MetaKeywords, Modality, QaItem, Subset } from '../dataset/record';
+import { complete, generate, type GenerateOptions, type GenerationResult, type TokenEvent } from './generate';
+import type { KvCache } from './kv-cache';
+import type { SamplingOptions } from './logits-processors';
+import { consistencyScore, parseMeta } from './meta-parse';
+import type { DolphinModel } from './model';
+import { PromptBuilder, type TaskName } from './prompts';
+
+/** What src/media's extractFeatures returns (the fields the pipeline reads). */
+export interface ClipFeatures {
+  frames: Float32Array; // [8,3,224,224]
+  spectrograms: Float32Array; // [8,1,128,204]
+  media: MediaInfo;
+}
+export type FeatureExtractor = (clip: string, opts: { signal?: AbortSignal }) => Promise<ClipFeatures>;
+
+/** Which prompt a streamed token belongs to. */
+export type Stage = { kind: 'caption'; modality: Modality } | { kind: 'meta'; modality: 'audio' | 'visual' } | { kind: 'qa'; id: string };
+
+export interface AnnotateOptions extends SamplingOptions {
+  signal?: AbortSignal;
+  maxNewTokens?: number;
+  onToken?: (stage: Stage, e: TokenEvent) => void;
+  /** Path of the clip relative to the dataset root (forward slashes); defaults to its file name. */
+  relPath?: string;
+}
+
+export interface StageTimings {
+  featuresMs: number;
+  encoderMs: number;
+  prefixMs: number;
+  /** From the start (cold clip) to the first generated token. */
+  firstTokenMs: number;
+  captionsMs: number;
+  metaMs: number;
+  qaMs: number;
+  totalMs: number;
+  generatedTokens: number;
+  decodeSteps: number;
+  decodeMs: number;
+  prefillMs: number;
+}
+
+export interface Annotation {
+  record: AvuSample;
+  timings: StageTimings;
+}
+
+const HIGH = 0.25;
+const MEDIUM = 0.05;
+
+export function subsetFor(consistency: number): Subset {
+  if (consistency >= HIGH) return 'multi_qa';
+  return consistency >= MEDIUM ? 'specific' : 'negative';
+}
+
+/** A stable record id from the clip's relative path. */
+export function clipId(relPath: string): string {
+  return relPath.slice(0, relPath.length - extname(relPath).length).replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** Fills {field} / {audio.field} / {visual.field} placeholders from the meta; null if one cannot be filled. */
+export function fillQuestion(q: string, meta: { audio: MetaKeywords; visual: MetaKeywords }, modality: Modality): string | null {
+  let ok = true;
+  const out = q.replace(/\{(?:(audio|visual)\.)?(event|object|scene|place|action|emotion)\}/g, (_m, mod: string | undefined, field: keyof MetaKeywords) => {
+    const from = mod === 'audio' || mod === 'visual' ? [meta[mod]] : modality === 'av' ? [meta.visual, meta.audio] : [meta[modality]];
+    const kw = from.map((m) => m[field][0]).find((k) => k !== undefined);
+    if (kw === undefined) ok = false;
+    return kw ?? '';
+  });
+  return ok ? out : null;
+}
+
+export class DolphinPipeline {
+  readonly prompts: PromptBuilder;
+
+  constructor(
+    readonly model: DolphinModel,
+    private readonly features: FeatureExtractor,
+  ) {
+    this.prompts = new PromptBuilder(model.manifest.prompts);
+  }
+
+  /** Streams one answer after a clip's prefix cache. */
+  ask(cache: KvCache, question: string, opts: GenerateOptions): AsyncGenerator<TokenEvent, GenerationResult> {
+    return generate(this.model, cache, this.prompts.render(question), opts);
+  }
+
+  async annotate(clip: string, opts: AnnotateOptions = {}): Promise<Annotation> {
+    const t0 = performance.now();
+    const { signal } = opts;
+    const sig = signal ? { signal } : {};
+    const feats = await this.features(clip, sig);
+    const t1 = performance.now();
+    throwIfAborted(signal);
+    const prefix = await this.model.encode(feats.frames, feats.spectrograms);
+    const t2 = performance.now();
+    const cache = await this.model.prefill(prefix);
+    const t3 = performance.now();
+    let firstTokenAt = 0;
+    const totals = { generatedTokens: 0, decodeSteps: 0, decodeMs: 0, prefillMs: 0 };
+    const gen: GenerateOptions = { ...opts, maxNewTokens: opts.maxNewTokens ?? 48, ...sig };
+    const run = async (stage: Stage, question: string): Promise<string> => {
+      const r = await complete(this.ask(cache, question, gen), (e) => {
+        if (firstTokenAt === 0) firstTokenAt = performance.now();
+        opts.onToken?.(stage, e);
+      });
+      totals.generatedTokens += r.ids.length;
+      totals.decodeSteps += r.decodeSteps;
+      totals.decodeMs += r.decodeMs;
+      totals.prefillMs += r.prefillMs;
+      return r.text;
+    };
+    try {
+      const captions = {
+        audio: await run({ kind: 'caption', modality: 'audio' }, this.prompts.task('caption_audio')),
+        visual: await run({ kind: 'caption', modality: 'visual' }, this.prompts.task('caption_visual')),
+        av: await run({ kind: 'caption', modality: 'av' }, this.prompts.task('caption_av')),
+      };
+      const t4 = performance.now();
+      const format = this.model.manifest.prompts.metaFormat;
+      const meta = {
+        audio: parseMeta(await run({ kind: 'meta', modality: 'audio' }, this.prompts.task('meta_audio')), format),
+        visual: parseMeta(await run({ kind: 'meta', modality: 'visual' }, this.prompts.task('meta_visual')), format),
+      };
+      const t5 = performance.now();
+      const qa: QaItem[] = [];
+      for (const [i, tpl] of this.model.manifest.prompts.questions.entries()) {
+        const modality = tpl.modality as Modality;
+        const q = fillQuestion(tpl.q, meta, modality);
+        if (q === null) continue;
+        const id = `q${String(i).padStart(2, '0')}`;
+        const a = await run({ kind: 'qa', id }, q);
+        qa.push({ id, subset: tpl.subset as Subset, modality, q, a, origin: 'model', status: 'pending' });
+      }
+      const t6 = performance.now();
+      const consistency = consistencyScore(meta.audio, meta.visual);
+      const relPath = opts.relPath ?? basename(clip);
+      const record: AvuSample = {
+        id: clipId(relPath),
+        clip: relPath,
+        media: feats.media,
+        model: { name: this.model.manifest.name, version: this.model.manifest.version },
+        captions,
+        meta,
+        consistency,
+        subset: subsetFor(consistency),
+        scores: { similarity: null, selfConsistency: null, annotation: null, confidence: null, kept: true },
+        qa,
+        history: [{ at: new Date().toISOString(), action: 'annotate' }],
+      };
+      const timings: StageTimings = {
+        featuresMs: t1 - t0,
+        encoderMs: t2 - t1,
+        prefixMs: t3 - t2,
+        firstTokenMs: (firstTokenAt || t6) - t0,
+        captionsMs: t4 - t3,
+        metaMs: t5 - t4,
+        qaMs: t6 - t5,
+        totalMs: performance.now() - t0,
+        ...totals,
+      };
+      return { record, timings };
+    } finally {
+      cache.dispose();
+    }
+  }
+}

@@ -9,7 +9,7 @@ import type { KvCache } from './kv-cache';
 import type { SamplingOptions } from './logits-processors';
 import { consistencyScore, parseMeta } from './meta-parse';
 import type { DolphinModel } from './model';
-import { PromptBuilder, type TaskName } from './prompts';
+import { PromptBuilder } from './prompts';
 
 /** What src/media's extractFeatures returns (the fields the pipeline reads). */
 export interface ClipFeatures {

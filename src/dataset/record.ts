@@ -46,6 +46,19 @@ export interface HistoryEntry {
   qaId?: string;
   before?: unknown;
   after?: unknown;
+  /** Id of the store action that wrote this entry (`<writer>:<seq>`); makes replaying a journal idempotent. */
+  op?: string;
+  /** For `undo` / `redo`: the op id of the review action undone or redone. */
+  target?: string;
+}
+
+/** Labels a sample brings from its source (a task file, a folder name, a generator's ground truth). */
+export interface SourceAnnotation {
+  /** ave | llp | avqa | avl | avs | folder | avu-synth | … */
+  dataset: string;
+  labels: string[];
+  /** A generator's own consistency level, where it has one (AVU-Synth). */
+  level?: 'high' | 'medium' | 'low';
 }
 
 export interface AvuSample {
@@ -61,6 +74,8 @@ export interface AvuSample {
   scores: Scores;
   qa: QaItem[];
   history: HistoryEntry[];
+  /** Optional (v1 extension): the source annotation that the annotation-agreement score compares with. */
+  source?: SourceAnnotation;
 }
 
 export function emptyMeta(): MetaKeywords {

@@ -1,0 +1,117 @@
+// The compaction lock: `.avu/lock`, created with O_EXCL, holding {pid, host, token, at}.
+// Only compaction takes it (recording a review action never waits for it). A lock is stale when its
+// process is gone (same host, `kill(pid, 0)` says ESRCH) or it is older than `staleMs` (another host).
+// Breaking a stale lock renames it to a unique name first and checks that what it moved is still the
+// stale lock it judged, so two processes breaking the same stale lock cannot both win.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  token: string;
+  at: number;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readLock(file: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
+    if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string' && typeof v.at === 'number')
+      return v as LockInfo;
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class DirLock {
+  private token: string | undefined;
+  constructor(
+    readonly file: string,
+    private readonly staleMs = 10 * 60_000,
+  ) {}
+
+  private isStale(info: LockInfo | undefined, mtimeMs: number): boolean {
+    if (!info) return Date.now() - mtimeMs > 5_000; // half-written lock file from a crash, or garbage
+    if (info.host === os.hostname()) return !pidAlive(info.pid);
+    return Date.now() - info.at > this.staleMs;
+  }
+
+  /** One attempt: true if this process now holds the lock. */
+  tryAcquire(): boolean {
+    const token = `${process.pid}-${randomBytes(6).toString('hex')}`;
+    const info: LockInfo = { pid: process.pid, host: os.hostname(), token, at: Date.now() };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(this.file, 'wx');
+        try {
+          fs.writeSync(fd, JSON.stringify(info));
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        this.token = token;
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(this.file);
+      } catch {
+        continue; // released meanwhile
+      }
+      const held = readLock(this.file);
+      if (!this.isStale(held, st.mtimeMs)) return false;
+      const aside = `${this.file}.broken-${token}`;
+      try {
+        fs.renameSync(this.file, aside);
+      } catch {
+        continue;
+      }
+      const moved = readLock(aside);
+      if (held && moved && moved.token !== held.token) {
+        // We moved a fresh lock that replaced the stale one: put it back unless someone else holds one now.
+        try {
+          fs.linkSync(aside, this.file);
+        } catch {
+          // A third process holds the lock; the one we moved will notice in `stillHeld`.
+        }
+        fs.rmSync(aside, { force: true });
+        return false;
+      }
+      fs.rmSync(aside, { force: true });
+    }
+    return false;
+  }
+
+  /** Tries until `timeoutMs` has passed. */
+  async acquire(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.tryAcquire()) return true;
+      if (Date.now() >= end || signal?.aborted) return false;
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+  }
+
+  /** Whether the lock file still carries our token (checked before irreversible steps). */
+  stillHeld(): boolean {
+    return this.token !== undefined && readLock(this.file)?.token === this.token;
+  }
+
+  release(): void {
+    if (this.token && this.stillHeld()) fs.rmSync(this.file, { force: true });
+    this.token = undefined;
+  }
+}

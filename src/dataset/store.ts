@@ -1,0 +1,528 @@
+/*
+ * The AVU dataset store, in `<dataset>/.avu/`.
+ *
+ *   records/<id>.json                 one file per sample record, canonical pretty JSON (stable key
+ *                                     order, final newline): what git diffs and people read or edit
+ *   journal/<pid>-<rand>-<host>.<n>.jsonl
+ *                                     append-only action log, one file per store instance and segment,
+ *                                     lines framed `<crc32> <json>\n` (journal.ts)
+ *   index.json                        cache of per-record summaries keyed by file (mtime, size, inode);
+ *                                     rebuilt from records/ whenever it is missing or stale
+ *   lock                              compaction lock (lock.ts)
+ *   quarantine/                       corrupt record files and bad journal lines, kept aside (quarantine.ts)
+ *   tmp/                              temporary files of atomic renames
+ *
+ * Durability: an action (review, edit, undo, put, patch) is appended to this instance's own journal
+ * and fdatasync'ed before the call returns; only then is it applied in memory. A SIGKILL or power cut
+ * can therefore lose only the action in flight, whose torn line fails its checksum and is ignored.
+ *
+ * Two processes: each appends to its own journal file, so writes never interleave. A reader applies
+ * every journal's actions on top of the record files. Actions carry ids and a record's history lists
+ * the ids applied to it, so applying an action twice is a no-op (ops.ts). Updates of different Q&A
+ * items merge; two processes changing the same item resolve by timestamp (last writer wins).
+ *
+ * Compaction (under the lock): rotate our journal, re-read everything, write each record that has
+ * journal actions (tmp + fsync + rename, then fsync the directory), and only then delete the journal
+ * segments whose actions are now in record files: our own sealed segments and those of dead processes.
+ * A live process's journal is never touched by another. A crash mid-compaction leaves journals in
+ * place, and replaying them is idempotent.
+ *
+ * Corruption: a record file that is not valid JSON or not a valid record is moved to quarantine/
+ * and reported in `problems`; a journal line whose checksum fails is copied there and skipped.
+ * Nothing else is affected.
+ *
+ * Scale: opening reads index.json and stats every record file; only changed files are parsed. Full
+ * records are loaded on demand and kept in a small LRU cache.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DatasetError, throwIfAborted } from '../core/errors';
+import type { AvuSample, QaItem } from './record';
+import { canonicalRecordJson } from './canonical';
+import { JournalWriter, fsyncDir, readJournal, writeFileAtomic } from './journal';
+import { DirLock, pidAlive } from './lock';
+import {
+  applyEntry, asQaState, opRecordId, qaState, undoRedoTargets,
+  type JournalEntry, type RecordPatch, type ReviewAction, type StoreOp,
+} from './ops';
+import { Quarantine, type StoreProblem } from './quarantine';
+import { checkRecord, isValidRecordId } from './validate';
+import { summarize, type RecordSummary } from './summary';
+
+export type { RecordSummary, StoreProblem };
+
+export interface StoreOptions {
+  signal?: AbortSignal;
+  /** Compact automatically once our journal holds this many actions (default 2000; 0: never). */
+  autoCompactAfter?: number;
+}
+
+interface Stamp {
+  m: number;
+  s: number;
+  i: number;
+}
+interface IndexFile {
+  version: 1;
+  records: Record<string, { stamp: Stamp; summary: RecordSummary }>;
+}
+
+const JOURNAL_RE = /^(\d+)-([0-9a-f]{8})-(.+)\.(\d+)\.jsonl$/;
+const CACHE_MAX = 2000;
+
+function stampOf(st: fs.Stats): Stamp {
+  return { m: st.mtimeMs, s: st.size, i: st.ino };
+}
+const sameStamp = (a: Stamp | undefined, b: Stamp): boolean => !!a && a.m === b.m && a.s === b.s && a.i === b.i;
+
+function byTime(a: JournalEntry, b: JournalEntry): number {
+  return a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export class AvuStore {
+  readonly avuDir: string;
+  private readonly recordsDir: string;
+  private readonly journalDir: string;
+  private readonly tmpDir: string;
+  private readonly quarantine: Quarantine;
+  private readonly lock: DirLock;
+  private readonly writerId = `${process.pid}-${randomBytes(4).toString('hex')}-${os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')}`;
+  private segment = 0;
+  private writer: JournalWriter | undefined;
+  private ownCount = 0;
+  private seq = 0;
+  private lastAt = '';
+  private readonly sums = new Map<string, RecordSummary>();
+  private readonly stamps = new Map<string, Stamp>();
+  private readonly cache = new Map<string, AvuSample>();
+  /** Journal actions not (yet known to be) in the record files, per record id. */
+  private readonly pending = new Map<string, JournalEntry[]>();
+  private readonly pendingIds = new Set<string>();
+  private readonly journalOffsets = new Map<string, number>();
+  private readonly autoCompactAfter: number;
+
+  private constructor(readonly root: string, opts: StoreOptions) {
+    this.avuDir = path.join(root, '.avu');
+    this.recordsDir = path.join(this.avuDir, 'records');
+    this.journalDir = path.join(this.avuDir, 'journal');
+    this.tmpDir = path.join(this.avuDir, 'tmp');
+    this.quarantine = new Quarantine(root, path.join(this.avuDir, 'quarantine'));
+    this.lock = new DirLock(path.join(this.avuDir, 'lock'));
+    this.autoCompactAfter = opts.autoCompactAfter ?? 2000;
+  }
+
+  /** Opens (creating if needed) the store of the dataset folder `root`. */
+  static async open(root: string, opts: StoreOptions = {}): Promise<AvuStore> {
+    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
+      throw new DatasetError('no-dataset', `The dataset folder ${root} does not exist; pass a folder of clips.`);
+    const store = new AvuStore(path.resolve(root), opts);
+    for (const d of [store.recordsDir, store.journalDir, store.tmpDir]) fs.mkdirSync(d, { recursive: true });
+    const ignore = path.join(store.avuDir, '.gitignore');
+    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, 'index.json\nlock\nlock.*\ntmp/\n');
+    store.quarantine.loadExisting();
+    store.readIndex();
+    const parsed = await store.refresh(opts.signal);
+    if (parsed > 0 && store.lock.tryAcquire()) {
+      try {
+        store.writeIndex();
+      } finally {
+        store.lock.release();
+      }
+    }
+    return store;
+  }
+
+  get problems(): readonly StoreProblem[] {
+    return this.quarantine.problems;
+  }
+
+  /** Record ids, sorted. */
+  ids(): string[] {
+    return [...this.sums.keys()].sort();
+  }
+
+  summary(id: string): RecordSummary | undefined {
+    return this.sums.get(id);
+  }
+
+  summaries(): RecordSummary[] {
+    return this.ids().map((id) => this.sums.get(id)!);
+  }
+
+  /** A copy of the full record (record file plus journal actions), or undefined. */
+  get(id: string): AvuSample | undefined {
+    const r = this.load(id);
+    return r ? structuredClone(r) : undefined;
+  }
+
+  /** Every record in id order, loaded one at a time (memory stays flat on large datasets). */
+  *records(signal?: AbortSignal): Generator<AvuSample> {
+    let n = 0;
+    for (const id of this.ids()) {
+      if (++n % 256 === 0) throwIfAborted(signal);
+      const r = this.cache.get(id) ?? this.loadUncached(id);
+      if (r) yield structuredClone(r);
+    }
+  }
+
+  // ---- actions --------------------------------------------------------------------------------
+
+  /** Adds a record, or re-captions one: pending Q&A are replaced, reviewed ones are kept. */
+  put(record: AvuSample): AvuSample {
+    const c = checkRecord(record);
+    if (!c.ok) throw new DatasetError('bad-record', `Record ${String(record?.id)} is not valid: ${c.error}.`);
+    return this.commit([{ kind: 'put', record }])[0]!;
+  }
+
+  /** Many puts and patches with one fsync (imports, rules). */
+  commitMany(ops: StoreOp[]): void {
+    for (const op of ops) {
+      if (op.kind === 'put') {
+        const c = checkRecord(op.record);
+        if (!c.ok) throw new DatasetError('bad-record', `Record ${String(op.record?.id)} is not valid: ${c.error}.`);
+      } else if (!this.sums.has(op.recordId) && !ops.some((o) => o.kind === 'put' && o.record.id === op.recordId)) {
+        throw new DatasetError('no-record', `There is no record ${op.recordId} in this dataset.`);
+      }
+    }
+    this.commit(ops);
+  }
+
+  /** Accepts, rejects, resets or edits (with `editText`) one Q&A item. */
+  review(recordId: string, qaId: string, action: ReviewAction, editText?: string): AvuSample {
+    const rec = this.mustLoad(recordId);
+    const item = rec.qa.find((q) => q.id === qaId);
+    if (!item) throw new DatasetError('no-qa', `Record ${recordId} has no Q&A item ${qaId}.`);
+    const after: QaItem = { ...item };
+    delete after.edit;
+    const at = this.nextAt();
+    if (action === 'accept') after.status = 'accepted';
+    else if (action === 'reject') after.status = 'rejected';
+    else if (action === 'reset') after.status = 'pending';
+    else {
+      if (editText === undefined || editText.trim() === '')
+        throw new DatasetError('empty-edit', 'An edit needs the new answer text; it was empty.');
+      after.status = 'accepted';
+      after.edit = { a: editText, at };
+    }
+    if (action !== 'edit' && item.edit) after.edit = { ...item.edit };
+    return this.commit([{ kind: 'review', recordId, qaId, action, before: qaState(item), after }], at)[0]!;
+  }
+
+  addQa(recordId: string, item: QaItem): AvuSample {
+    this.mustLoad(recordId);
+    return this.commit([{ kind: 'addQa', recordId, item }])[0]!;
+  }
+
+  patch(recordId: string, patch: RecordPatch, action = 'patch'): AvuSample {
+    this.mustLoad(recordId);
+    return this.commit([{ kind: 'patch', recordId, patch, action }])[0]!;
+  }
+
+  canUndo(recordId: string): boolean {
+    const r = this.load(recordId);
+    return !!r && undoRedoTargets(r.history).undo !== undefined;
+  }
+  canRedo(recordId: string): boolean {
+    const r = this.load(recordId);
+    return !!r && undoRedoTargets(r.history).redo !== undefined;
+  }
+
+  /** Undoes the record's last review action; undefined when there is none. */
+  undo(recordId: string): AvuSample | undefined {
+    return this.undoRedo(recordId, 'undo');
+  }
+  redo(recordId: string): AvuSample | undefined {
+    return this.undoRedo(recordId, 'redo');
+  }
+
+  private undoRedo(recordId: string, kind: 'undo' | 'redo'): AvuSample | undefined {
+    const rec = this.mustLoad(recordId);
+    const target = undoRedoTargets(rec.history)[kind];
+    if (!target || !target.op || !target.qaId) return undefined;
+    const state = asQaState(kind === 'undo' ? target.before : target.after);
+    if (!state) return undefined;
+    return this.commit([{ kind, recordId, target: target.op, qaId: target.qaId, state }])[0];
+  }
+
+  private nextAt(): string {
+    let at = new Date().toISOString();
+    if (at <= this.lastAt) at = this.lastAt; // ids break ties; never go back in time within a writer
+    this.lastAt = at;
+    return at;
+  }
+
+  private commit(ops: StoreOp[], at = this.nextAt()): AvuSample[] {
+    if (!this.writer) this.writer = new JournalWriter(path.join(this.journalDir, `${this.writerId}.${this.segment}.jsonl`));
+    const entries: JournalEntry[] = ops.map((op) => ({ id: `${this.writerId}:${++this.seq}`, at, op }));
+    this.writer.append(entries); // durable from here on
+    this.ownCount += entries.length;
+    const out: AvuSample[] = [];
+    for (const e of entries) {
+      const id = opRecordId(e.op);
+      this.addPending(id, e);
+      const cur = this.cache.get(id) ?? this.loadUncached(id, true);
+      const next = applyEntry(cur, e);
+      if (next) {
+        this.cacheSet(id, next);
+        this.sums.set(id, summarize(next));
+        out.push(structuredClone(next));
+      }
+    }
+    if (this.autoCompactAfter > 0 && this.ownCount >= this.autoCompactAfter) void this.compact().catch(() => undefined);
+    return out;
+  }
+
+  // ---- loading --------------------------------------------------------------------------------
+
+  private mustLoad(id: string): AvuSample {
+    const r = this.load(id);
+    if (!r) throw new DatasetError('no-record', `There is no record ${id} in this dataset.`);
+    return r;
+  }
+
+  private load(id: string): AvuSample | undefined {
+    const hit = this.cache.get(id);
+    if (hit) {
+      this.cache.delete(id);
+      this.cache.set(id, hit);
+      return hit;
+    }
+    const r = this.loadUncached(id);
+    if (r) this.cacheSet(id, r);
+    return r;
+  }
+
+  private cacheSet(id: string, r: AvuSample): void {
+    this.cache.delete(id);
+    this.cache.set(id, r);
+    if (this.cache.size > CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  private recordFile(id: string): string {
+    return path.join(this.recordsDir, `${id}.json`);
+  }
+
+  /** Reads one record file; corrupt files go to quarantine. `skipPending`: the caller applies them. */
+  private loadUncached(id: string, skipPending = false): AvuSample | undefined {
+    const file = this.recordFile(id);
+    let rec: AvuSample | undefined;
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (text !== undefined) rec = this.parseRecordFile(file, id, text);
+    if (skipPending) return rec;
+    for (const e of (this.pending.get(id) ?? []).slice().sort(byTime)) rec = applyEntry(rec, e);
+    return rec;
+  }
+
+  private parseRecordFile(file: string, id: string, text: string): AvuSample | undefined {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch (err) {
+      this.quarantine.moveFile(file, `not valid JSON: ${(err as Error).message}`);
+      return undefined;
+    }
+    const c = checkRecord(v);
+    const reason = !c.ok ? c.error : c.value.id !== id ? `its id '${c.value.id}' does not match the file name` : undefined;
+    if (reason !== undefined || !c.ok) {
+      this.quarantine.moveFile(file, `not a valid record: ${reason ?? 'invalid'}`);
+      return undefined;
+    }
+    return c.value;
+  }
+
+  private addPending(id: string, e: JournalEntry): boolean {
+    if (this.pendingIds.has(e.id)) return false;
+    this.pendingIds.add(e.id);
+    const list = this.pending.get(id);
+    if (list) list.push(e);
+    else this.pending.set(id, [e]);
+    return true;
+  }
+
+  /** Drops pending actions that a record file now contains. */
+  private settlePending(id: string, rec: AvuSample | undefined): void {
+    const list = this.pending.get(id);
+    if (!list || !rec) return;
+    const done = new Set(rec.history.map((h) => h.op).filter((x): x is string => !!x));
+    const left = list.filter((e) => !done.has(e.id));
+    if (left.length) this.pending.set(id, left);
+    else this.pending.delete(id);
+  }
+
+  /** Picks up what other processes wrote: journals first, then record files (see the top comment). */
+  async refresh(signal?: AbortSignal): Promise<number> {
+    let parsed = 0;
+    const touched = new Set<string>();
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.journalDir).filter((n) => n.endsWith('.jsonl')).sort();
+    } catch {
+      names = [];
+    }
+    const present = new Set(names);
+    for (const known of [...this.journalOffsets.keys()]) if (!present.has(known)) this.journalOffsets.delete(known);
+    for (const name of names) {
+      const file = path.join(this.journalDir, name);
+      const read = readJournal(file, this.journalOffsets.get(name) ?? 0);
+      this.journalOffsets.set(name, read.endOffset);
+      for (const b of read.bad) this.quarantine.keepText('bad-journal-line', file, b.offset, b.text, b.reason);
+      for (const e of read.entries) {
+        const id = opRecordId(e.op);
+        if (this.addPending(id, e)) touched.add(id);
+      }
+    }
+    throwIfAborted(signal);
+    const files = fs.readdirSync(this.recordsDir).filter((n) => n.endsWith('.json'));
+    const onDisk = new Set<string>();
+    let n = 0;
+    for (const name of files) {
+      if (++n % 1024 === 0) throwIfAborted(signal);
+      const id = name.slice(0, -5);
+      const file = path.join(this.recordsDir, name);
+      if (!isValidRecordId(id)) continue;
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file);
+      } catch {
+        continue;
+      }
+      onDisk.add(id);
+      const stamp = stampOf(st);
+      if (sameStamp(this.stamps.get(id), stamp) && this.sums.has(id) && !touched.has(id)) continue;
+      this.cache.delete(id);
+      parsed++;
+      const base = this.loadUncached(id, true);
+      if (!base) {
+        this.stamps.delete(id);
+        this.sums.delete(id);
+        continue;
+      }
+      this.stamps.set(id, stamp);
+      this.settlePending(id, base);
+      let rec: AvuSample | undefined = base;
+      for (const e of (this.pending.get(id) ?? []).slice().sort(byTime)) rec = applyEntry(rec, e);
+      if (rec) this.sums.set(id, summarize(rec));
+      touched.delete(id);
+    }
+    for (const id of [...this.sums.keys()]) {
+      if (!onDisk.has(id) && !this.pending.has(id)) {
+        this.sums.delete(id);
+        this.stamps.delete(id);
+        this.cache.delete(id);
+      }
+    }
+    // Records that exist only in journals so far, or whose file did not change but got new actions.
+    for (const id of touched) {
+      this.cache.delete(id);
+      const rec = this.loadUncached(id);
+      if (rec) this.sums.set(id, summarize(rec));
+    }
+    return parsed;
+  }
+
+  // ---- compaction -----------------------------------------------------------------------------
+
+  /** Folds journals into record files. Returns false when another process holds the lock. */
+  async compact(opts: { signal?: AbortSignal; waitMs?: number } = {}): Promise<boolean> {
+    if (!(await this.lock.acquire(opts.waitMs ?? 2000, opts.signal))) return false;
+    try {
+      // Seal our segment: actions from now on go to a new one.
+      this.writer?.close();
+      this.writer = undefined;
+      this.segment++;
+      this.ownCount = 0;
+      await this.refresh(opts.signal);
+      const deletable = this.deletableJournals();
+      const orphans: JournalEntry[] = [];
+      let n = 0;
+      for (const id of [...this.pending.keys()]) {
+        if (++n % 256 === 0) throwIfAborted(opts.signal);
+        this.cache.delete(id);
+        const rec = this.loadUncached(id);
+        if (!rec) {
+          orphans.push(...(this.pending.get(id) ?? []));
+          continue;
+        }
+        const file = this.recordFile(id);
+        writeFileAtomic(file, canonicalRecordJson(rec), this.tmpDir, this.writerId);
+        this.stamps.set(id, stampOf(fs.statSync(file)));
+        this.sums.set(id, summarize(rec));
+        this.pending.delete(id);
+      }
+      fsyncDir(this.recordsDir);
+      if (!this.lock.stillHeld()) return false;
+      for (const name of deletable) {
+        const file = path.join(this.journalDir, name);
+        const read = readJournal(file);
+        for (const b of read.bad) this.quarantine.keepText('bad-journal-line', file, b.offset, b.text, b.reason);
+        if (read.tail.trim() !== '')
+          this.quarantine.keepText('torn-journal-tail', file, read.endOffset, read.tail, 'an action cut short by a crash, never applied');
+        const mine = new Set(read.entries.map((e) => e.id));
+        for (const o of orphans.filter((e) => mine.has(e.id)))
+          this.quarantine.keepText('orphan-action', file, 0, JSON.stringify(o), `an action on record ${opRecordId(o.op)}, which is missing or quarantined`);
+        fs.rmSync(file, { force: true });
+        this.journalOffsets.delete(name);
+      }
+      fsyncDir(this.journalDir);
+      for (const t of fs.readdirSync(this.tmpDir)) fs.rmSync(path.join(this.tmpDir, t), { force: true });
+      this.writeIndex();
+      return true;
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Our sealed segments and every segment of a process that no longer runs (same host). */
+  private deletableJournals(): string[] {
+    const out: string[] = [];
+    const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+    for (const name of this.journalOffsets.keys()) {
+      const m = JOURNAL_RE.exec(name);
+      if (!m) continue;
+      const [, pid, rand, h, seg] = m as unknown as [string, string, string, string, string];
+      const writer = `${pid}-${rand}-${h}`;
+      if (writer === this.writerId) {
+        if (Number(seg) < this.segment) out.push(name);
+      } else if (h === host && !pidAlive(Number(pid))) {
+        out.push(name);
+      }
+    }
+    return out;
+  }
+
+  private readIndex(): void {
+    try {
+      const v = JSON.parse(fs.readFileSync(path.join(this.avuDir, 'index.json'), 'utf8')) as IndexFile;
+      if (v.version !== 1 || typeof v.records !== 'object') return;
+      for (const [id, e] of Object.entries(v.records)) {
+        this.stamps.set(id, e.stamp);
+        this.sums.set(id, e.summary);
+      }
+    } catch {
+      // No index or an unreadable one: every record file is parsed once and the index rewritten.
+    }
+  }
+
+  private writeIndex(): void {
+    const records: IndexFile['records'] = {};
+    for (const [id, stamp] of this.stamps) {
+      const summary = this.sums.get(id);
+      if (summary && !this.pending.has(id)) records[id] = { stamp, summary };
+    }
+    writeFileAtomic(path.join(this.avuDir, 'index.json'), JSON.stringify({ version: 1, records }), this.tmpDir, this.writerId);
+  }
+
+  /** Compacts what this instance wrote (best effort) and closes its journal. */
+  async close(): Promise<void> {
+    if (this.ownCount > 0 || this.writer) await this.compact({ waitMs: 5000 });
+    this.writer?.close();
+    this.writer = undefined;
+  }
+}

@@ -1,7 +1,7 @@
 // The random-weight bundle the tests run on: built once by fixtures/make_bundle.py into .cache/
 // (git-ignored), or the trainer's bundle when AVU_TEST_BUNDLE names one.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findPython } from '../../src/core/python';
@@ -20,8 +20,12 @@ export function fixtureBundle(): string {
 }
 
 /** A private copy of the fixture bundle that a test may damage. */
+const copies: string[] = [];
+process.on('exit', () => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 export function bundleCopy(): string {
   const dst = mkdtempSync(join(tmpdir(), 'avu-bundle-'));
+  copies.push(dst);
   cpSync(fixtureBundle(), dst, { recursive: true });
   return dst;
 }

@@ -1,0 +1,110 @@
+// A small typed wrapper over child_process.spawn for ffmpeg and ffprobe: no shell, an args array, an AbortSignal
+// that kills the child, a timeout, stdout collected as a Buffer (raw frames, PCM) and the tail of stderr kept for
+// error messages. Callers turn a ToolRunError into a MediaError sentence that names the clip.
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import { CancelledError, MediaError } from '../core/errors';
+
+export interface RunToolOptions {
+  signal?: AbortSignal | undefined;
+  /** Kill the child after this many milliseconds (default 120 s). */
+  timeoutMs?: number | undefined;
+  /** Bytes written to the child's stdin, then stdin is closed. */
+  input?: Uint8Array | undefined;
+  /** Keep at most this many characters of stderr (default 8000). */
+  stderrLimit?: number | undefined;
+}
+
+export interface RunToolResult {
+  stdout: Buffer;
+  /** The last `stderrLimit` characters of stderr. */
+  stderr: string;
+}
+
+/** A tool that ran and failed: exit code, and the tail of what it said. */
+export class ToolRunError extends MediaError {
+  constructor(
+    readonly program: string,
+    readonly exitCode: number | null,
+    readonly stderrTail: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('tool-failed', message, options);
+  }
+}
+
+/** The last non-empty lines of a tool's stderr, for a message. */
+export function tailLines(stderr: string, lines = 3): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .slice(-lines)
+    .join(' | ');
+}
+
+export function runTool(program: string, args: readonly string[], opts: RunToolOptions = {}): Promise<RunToolResult> {
+  const { signal, timeoutMs = 120_000, input, stderrLimit = 8000 } = opts;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new CancelledError(signal.reason));
+      return;
+    }
+    const child = spawn(program, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], shell: false });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    let settled = false;
+    let timedOut = false;
+
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const kill = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    const onAbort = (): void => {
+      kill();
+      finish(() => reject(new CancelledError(signal?.reason)));
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout?.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      if (stderr.length > 2 * stderrLimit) stderr = stderr.slice(-stderrLimit);
+    });
+    if (input && child.stdin) {
+      // A child that exits early closes its stdin; that is reported through its exit code, not as EPIPE.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+    }
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      const name = basename(program);
+      if (err.code === 'ENOENT')
+        finish(() => reject(new ToolRunError(program, null, '', `${name} was not found at '${program}'; install ffmpeg or set avu.ffmpegPath / AVU_FFMPEG.`, { cause: err })));
+      else if (err.code === 'EACCES')
+        finish(() => reject(new ToolRunError(program, null, '', `${name} at '${program}' is not executable; run 'chmod u+x ${program}' or point avu.ffmpegPath / AVU_FFMPEG at another ffmpeg.`, { cause: err })));
+      else finish(() => reject(new ToolRunError(program, null, '', `Could not run ${name}: ${err.message}.`, { cause: err })));
+    });
+    child.on('close', (code) => {
+      stderr = stderr.slice(-stderrLimit);
+      if (timedOut) {
+        finish(() => reject(new ToolRunError(program, code, stderr, `${basename(program)} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped.`)));
+      } else if (code === 0) {
+        finish(() => resolve({ stdout: Buffer.concat(chunks), stderr }));
+      } else {
+        const tail = tailLines(stderr);
+        finish(() => reject(new ToolRunError(program, code, stderr, `${basename(program)} failed (exit ${code ?? 'signal'})${tail ? `: ${tail}` : ''}.`)));
+      }
+    });
+  });
+}

@@ -144,7 +144,13 @@ export class DolphinPipeline {
       const record: AvuSample = {
         id: clipId(relPath),
         clip: relPath,
-        media: feats.media,
+        media: {
+          durationS: feats.media.durationS,
+          width: feats.media.width,
+          height: feats.media.height,
+          fps: feats.media.fps,
+          hasAudio: feats.media.hasAudio,
+        },
         model: { name: this.model.manifest.name, version: this.model.manifest.version },
         captions,
         meta,

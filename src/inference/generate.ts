@@ -57,7 +57,7 @@ export async function* generate(
   const criteria: StoppingCriterion[] = [new EosCriterion(eosIds), new StopStringsCriterion(stops), new MaxTokensCriterion(opts.maxNewTokens)];
   const processors = processorsFor(opts);
   const sampler: Sampler = opts.temperature && opts.temperature > 0 ? new MultinomialSampler(opts.seed ?? 0) : new GreedySampler();
-  const streamer = new TextStreamer(model.tokenizer);
+  const streamer = new TextStreamer();
 
   const promptIds = model.tokenizer.encode(prompt);
   const cache = prefixCache.fork();
@@ -76,8 +76,9 @@ export async function* generate(
       for (const p of processors) p.process(logits, ids);
       const id = sampler.next(logits);
       ids.push(id);
-      const delta = streamer.push(ids);
-      const reason = criteria.map((c) => c.check(ids, model.tokenizer.decode(ids))).find((r) => r !== null) ?? null;
+      const text = model.tokenizer.decode(ids);
+      const delta = streamer.push(text);
+      const reason = criteria.map((c) => c.check(ids, text)).find((r) => r !== null) ?? null;
       if (reason === 'eos') {
         finishReason = reason;
         break;
@@ -90,7 +91,7 @@ export async function* generate(
       logits = await model.forward(await model.embed([id]), cache);
     }
     decodeMs = performance.now() - t0;
-    const tail = streamer.flush(ids);
+    const tail = streamer.flush(model.tokenizer.decode(ids));
     if (tail) yield { id: -1, text: tail };
   } finally {
     cache.dispose();

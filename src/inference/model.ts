@@ -22,6 +22,8 @@ interface Sessions {
 
 export class DolphinModel {
   readonly layout: KvLayout;
+  /** embed_tokens over the whole vocabulary, [V*D], when small: a decode step then needs no embedding run. */
+  private table: Float32Array | null = null;
 
   private constructor(
     readonly bundle: Bundle,
@@ -59,7 +61,11 @@ export class DolphinModel {
         throw err;
       }
     });
-    return new DolphinModel(bundle, tokenizer, created.value, created.provider, created.notes);
+    const model = new DolphinModel(bundle, tokenizer, created.value, created.provider, created.notes);
+    if (m.decoder.vocabSize * m.decoder.hiddenSize <= EMBED_TABLE_MAX_VALUES) {
+      model.table = await readF32(await model.runEmbed(Array.from({ length: m.decoder.vocabSize }, (_v, i) => i)));
+    }
+    return model;
   }
 
   /** frames [B,8,3,224,224] + spectrograms [B,8,1,128,204] -> prefix_embeds [B,P,D]. */
@@ -82,6 +88,17 @@ export class DolphinModel {
 
   /** input_ids [1,S] -> inputs_embeds [1,S,D]. */
   async embed(ids: readonly number[]): Promise<Tensor> {
+    const d = this.manifest.decoder.hiddenSize;
+    const table = this.table;
+    if (table && ids.every((id) => id >= 0 && id * d < table.length)) {
+      const out = new Float32Array(ids.length * d);
+      ids.forEach((id, i) => out.set(table.subarray(id * d, (id + 1) * d), i * d));
+      return f32(out, [1, ids.length, d]);
+    }
+    return this.runEmbed(ids);
+  }
+
+  private async runEmbed(ids: readonly number[]): Promise<Tensor> {
     const out = await this.sessions.embed.run({ input_ids: i64(BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length]) });
     const e = out.inputs_embeds;
     if (!e) throw new ModelError('graph-mismatch', `${this.sessions.embed.file} returned no inputs_embeds.`);
@@ -131,6 +148,9 @@ export class DolphinModel {
     await Promise.all([this.sessions.encoder.release(), this.sessions.embed.release(), this.sessions.decoder.release()]);
   }
 }
+
+/** 16M floats (64 MB): the tiny model's table is 2 MB; a 7B model's (32000 x 4096) is left to the graph. */
+const EMBED_TABLE_MAX_VALUES = 16 * 1024 * 1024;
 
 function expectLength(name: string, data: Float32Array, dims: number[]): void {
   const n = dims.reduce((a, b) => a * b, 1);

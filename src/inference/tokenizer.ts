@@ -38,11 +38,8 @@ export class TextTokenizer {
 export class TextStreamer {
   private emitted = '';
 
-  constructor(private readonly tokenizer: TextTokenizer) {}
-
-  /** The new stable text after `ids` (all ids so far). */
-  push(ids: readonly number[]): string {
-    const text = this.tokenizer.decode(ids);
+  /** The new stable text, given the decoded text of all ids so far. */
+  push(text: string): string {
     const stable = text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
     if (!stable.startsWith(this.emitted)) {
       // Decoding is not prefix-stable for this tokenizer here: emit nothing new until it is.
@@ -53,9 +50,8 @@ export class TextStreamer {
     return delta;
   }
 
-  /** Whatever is left once generation ends. */
-  flush(ids: readonly number[]): string {
-    const text = this.tokenizer.decode(ids);
+  /** Whatever is left once generation ends, given the final decoded text. */
+  flush(text: string): string {
     const delta = text.startsWith(this.emitted) ? text.slice(this.emitted.length) : '';
     this.emitted = text;
     return delta;

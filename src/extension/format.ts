@@ -1,9 +1,13 @@
 // One-line summaries a person reads in a notification. Pure, so unit tests cover them without VS Code.
-import type { ClipInfo, MediaTools } from './media-bridge';
+import type { MediaInfo } from '../media/probe';
+import type { MediaTools } from '../media/tools';
+
+/** The facts of a probe that the summary names. */
+export type ClipSummaryFacts = Pick<MediaInfo, 'durationS' | 'width' | 'height' | 'fps' | 'videoCodec' | 'hasAudio' | 'audioCodec' | 'sampleRateHz' | 'channels'>;
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits)).toString();
 
-export function describeClip(name: string, info: ClipInfo): string {
+export function describeClip(name: string, info: ClipSummaryFacts): string {
   const parts = [`${round(info.durationS, 2)} s`];
   if (info.width > 0) parts.push(`${info.width}×${info.height} @ ${round(info.fps, 2)} fps${info.videoCodec ? ` ${info.videoCodec}` : ''}`);
   else parts.push('no video');

@@ -5,7 +5,8 @@ import { UsageError } from '../core/errors';
 import { Disposable } from './disposable';
 import { registerSafeCommand } from './commands';
 import { describeClip, describeTools } from './format';
-import { describeMediaTools, probeClip, type ClipInfo, type MediaTools, type MediaOptions } from './media-bridge';
+import { probeMedia, type MediaInfo } from '../media/probe';
+import { describeMediaTools, type MediaTools, type ToolOptions } from '../media/tools';
 import { readMediaToolSetting } from './settings';
 
 export const VIDEO_EXTENSIONS = ['mp4', 'mov', 'mkv', 'webm', 'avi', 'm4v'];
@@ -17,31 +18,37 @@ export class MediaCommands extends Disposable {
     this.register(registerSafeCommand('avu.probeClip', log, (uri?: vscode.Uri) => this.probeClip(uri)));
   }
 
-  private mediaOptions(signal?: AbortSignal): MediaOptions {
+  private mediaOptions(signal?: AbortSignal): ToolOptions & { ignoredSetting: boolean } {
     const setting = readMediaToolSetting(vscode.workspace.getConfiguration('avu'), vscode.workspace.isTrusted);
     if (setting.ignoredBecauseUntrusted) {
       this.log.warn('avu.ffmpegPath is set but ignored because this workspace is not trusted.');
     }
-    return { ffmpegPath: setting.ffmpegPath, signal };
+    return { ffmpegPath: setting.ffmpegPath, signal, ignoredSetting: setting.ignoredBecauseUntrusted };
   }
 
   async showMediaTools(): Promise<MediaTools> {
-    const tools = await describeMediaTools(this.mediaOptions());
-    const line = describeTools(tools);
+    const opts = this.mediaOptions();
+    const tools = await describeMediaTools(opts);
+    const note = opts.ignoredSetting ? ' (avu.ffmpegPath is ignored until you trust this workspace)' : '';
+    const line = `${describeTools(tools)}${note}`;
     this.log.info(`Media tools: ${line}`);
     void vscode.window.showInformationMessage(line);
     return tools;
   }
 
-  async probeClip(uri: vscode.Uri | undefined): Promise<ClipInfo | undefined> {
+  async probeClip(uri: vscode.Uri | undefined): Promise<MediaInfo | undefined> {
     const target = uri ?? (await this.pickClip());
     if (!target) return undefined;
     if (target.scheme !== 'file') {
       throw new UsageError('not-a-local-file', `AVU can only probe files on this machine, not '${target.toString()}'.`);
     }
     const info = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `Probing ${basename(target.fsPath)}`, cancellable: false },
-      () => probeClip(target.fsPath, this.mediaOptions()),
+      { location: vscode.ProgressLocation.Notification, title: `Probing ${basename(target.fsPath)}`, cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort(new Error('cancelled by the user')));
+        return probeMedia(target.fsPath, this.mediaOptions(abort.signal)).finally(() => sub.dispose());
+      },
     );
     const line = describeClip(basename(target.fsPath), info);
     this.log.info(`${line}\n${JSON.stringify(info, null, 2)}`);

@@ -1,0 +1,104 @@
+"""AVU-Synth: determinism, consistency levels, Q&A coverage."""
+import numpy as np
+import pytest
+
+from avu_trainer.synth import make_clip
+from avu_trainer.synth.text import (consistency_score, level_from_score, HIGH_THRESHOLD,
+                                    MEDIUM_THRESHOLD)
+from avu_trainer.synth.world import LEVELS
+
+
+def test_same_seed_same_clip_and_different_seed_differs():
+    a, b, c = make_clip(123), make_clip(123), make_clip(124)
+    assert np.array_equal(a.frames, b.frames)
+    assert np.array_equal(a.waveform, b.waveform)
+    assert a.qa == b.qa and a.captions == b.captions and a.meta == b.meta
+    assert not (np.array_equal(a.frames, c.frames) and a.qa == c.qa)
+
+
+def test_clip_shapes_and_types():
+    c = make_clip(5)
+    assert c.frames.shape == (8, 224, 224, 3) and c.frames.dtype == np.uint8
+    assert c.waveform.dtype == np.float32
+    assert c.waveform.shape == (int(round(c.duration_s * 16000)),)
+    assert 4.0 <= c.duration_s <= 7.5
+    assert set(c.captions) == {"audio", "visual", "av"}
+    assert set(c.meta) == {"audio", "visual"}
+    for m in c.meta.values():
+        assert set(m) == {"event", "object", "scene", "place", "action", "emotion"}
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_forced_level_is_recovered_from_keyword_overlap(level):
+    for seed in range(60):
+        c = make_clip(seed, level)
+        assert c.level == level
+        score = consistency_score(c.meta["audio"], c.meta["visual"])
+        assert level_from_score(score) == level, (seed, score)
+
+
+def test_levels_are_clearly_separated():
+    scores = {lvl: [] for lvl in LEVELS}
+    for seed in range(300):
+        c = make_clip(seed)
+        scores[c.level].append(c.consistency)
+    assert all(len(v) > 50 for v in scores.values())  # drawn levels are balanced-ish
+    assert min(scores["high"]) >= HIGH_THRESHOLD + 0.1
+    assert MEDIUM_THRESHOLD + 0.04 <= min(scores["medium"]) <= max(scores["medium"]) <= HIGH_THRESHOLD - 0.1
+    assert max(scores["low"]) == 0.0
+
+
+def test_high_means_sounding_object_visible_and_lit_low_means_absent():
+    for seed in range(40):
+        h, m, lo = make_clip(seed, "high"), make_clip(seed, "medium"), make_clip(seed, "low")
+        src = h.attributes["sound"]["source"]
+        assert any(o["shape"] == src and o["lit"] for o in h.attributes["objects"])
+        src = m.attributes["sound"]["source"]
+        assert any(o["shape"] == src and not o["lit"] for o in m.attributes["objects"])
+        src = lo.attributes["sound"]["source"]
+        assert all(o["shape"] != src for o in lo.attributes["objects"])
+
+
+def test_lit_object_shows_a_white_ring_only_during_the_sound():
+    c = make_clip(11, "high")
+    s = c.attributes["sound"]
+    lit_frames = [(i + 0.5) * c.duration_s / 8 for i in range(8)]
+    white = [(f == 255).all(-1).sum() for f in c.frames]
+    inside = [w for t, w in zip(lit_frames, white) if s["start_s"] <= (int(t * 10 + 1e-6) / 10) < s["end_s"]]
+    outside = [w for t, w in zip(lit_frames, white) if not s["start_s"] <= (int(t * 10 + 1e-6) / 10) < s["end_s"]]
+    assert inside and min(inside) > 100
+    assert all(w < min(inside) / 2 for w in outside)
+
+
+def test_audio_is_silent_outside_the_sound_interval():
+    c = make_clip(3)
+    s = c.attributes["sound"]
+    a, b = int(s["start_s"] * 16000), int(s["end_s"] * 16000)
+    inside = np.abs(c.waveform[a:b]).max()
+    before = np.abs(c.waveform[:a]).max() if a > 0 else 0.0
+    assert inside > 0.1 and before < 0.02
+
+
+def test_qa_covers_every_subset_with_rejections_only_in_negatives():
+    for seed in range(30):
+        c = make_clip(seed)
+        subsets = {q["subset"] for q in c.qa}
+        assert subsets == {"pretrain", "multi_qa", "specific", "negative", "tasks"}
+        turns = [q["turn"] for q in c.qa if q["subset"] == "multi_qa"]
+        assert turns == list(range(len(turns))) and len(turns) >= 3
+        for q in c.qa:
+            rejects = q["a"].lower().startswith("there is no")
+            assert rejects == (q["subset"] == "negative"), q
+        mods = {(q["subset"], q["modality"]) for q in c.qa}
+        assert ("specific", "audio") in mods and ("specific", "visual") in mods
+
+
+def test_noise_and_silence_variants_keep_the_picture_and_change_audio_answers():
+    real, noise, silent = make_clip(9, "medium"), make_clip(9, "medium", "noise"), make_clip(9, "medium", "silence")
+    assert np.array_equal(real.frames, noise.frames) and np.array_equal(real.frames, silent.frames)
+    assert noise.level == silent.level == "low"
+    assert not silent.waveform.any()
+    vis = lambda c: [(q["q"], q["a"]) for q in c.qa if q["subset"] == "specific" and q["modality"] == "visual"]
+    assert vis(real) == vis(noise) == vis(silent)
+    aud = lambda c: {q["q"]: q["a"] for q in c.qa if q["subset"] == "specific" and q["modality"] == "audio"}
+    assert aud(noise)["What pitch is the sound?"] != aud(real)["What pitch is the sound?"]

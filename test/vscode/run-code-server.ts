@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import { launchBrowser, REPO_ROOT, startCodeServer } from './code-server';
 import type { SuiteSummary } from './suite/index';
 
@@ -41,9 +42,16 @@ async function runPass(pass: Pass): Promise<SuiteSummary> {
   try {
     const page = browser.page;
     page.on('console', (m) => {
-      const text = m.text();
-      // The extension host's console (mocha's spec reporter) is mirrored into the page's console.
-      if (/\[Extension Host\]/.test(text)) process.stdout.write(`  ${text.replace(/^.*\[Extension Host\]\s*/, '').replace(/%c/g, '').slice(0, 400)}\n`);
+      if (process.env.AVU_DEBUG) process.stdout.write(`[console.${m.type()}] ${m.text().slice(0, 300)}\n`);
+      // The extension host's console (mocha's spec reporter) is mirrored into the page's console as
+      // ('%c INFO', 'color: …', format, ...args): re-format it and show the reporter's lines.
+      void Promise.all(m.args().map((a) => a.jsonValue() as Promise<unknown>))
+        .then((args) => {
+          if (args.length < 3 || typeof args[0] !== 'string' || !args[0].startsWith('%c')) return;
+          const line = format(...args.slice(2));
+          if (/✔|✗|passing|failing|pending|^\s*\d+\) |Error|AVU Studio in VS Code/.test(line)) process.stdout.write(`  ${line.trimEnd()}\n`);
+        })
+        .catch(() => undefined);
     });
     const code = await new Promise<number>((resolveCode, reject) => {
       const timer = setTimeout(() => reject(new Error(`${pass.name}: no result from the workbench within ${PASS_TIMEOUT_MS / 1000} s; see ${server.log}`)), PASS_TIMEOUT_MS);

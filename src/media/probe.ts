@@ -1,6 +1,6 @@
 // Media information through ffprobe, and the one place that turns "ffprobe could not read this" into a sentence
 // that names the clip and says what to do.
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MediaError } from '../core/errors';
 import { ToolRunError, runTool } from './process';
@@ -67,6 +67,7 @@ interface FfprobeSideData {
 }
 interface FfprobeStream {
   index?: number;
+  bit_rate?: string;
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -109,14 +110,30 @@ export function checkClipFile(file: string): number {
   return st.size;
 }
 
+/** An ISO media file starts with a box header: 4 size bytes, then a known box type. */
+function looksLikeMp4(file: string): boolean {
+  const head = Buffer.alloc(8);
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, head, 0, 8, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  return ['ftyp', 'mdat', 'moov', 'free', 'wide', 'skip', 'pnot', 'uuid'].includes(head.subarray(4, 8).toString('latin1'));
+}
+
 /** Turns an ffmpeg/ffprobe failure on a clip into one sentence naming the clip. */
 export function explainToolFailure(file: string, err: unknown): unknown {
   if (!(err instanceof ToolRunError) || err.exitCode === null) return err;
   const said = err.stderrTail;
   const name = clipName(file);
-  if (/moov atom not found/i.test(said))
+  if (/moov atom not found/i.test(said) && looksLikeMp4(file))
     return new MediaError('no-moov', `Clip ${name} is an MP4 without its index (moov atom), usually an interrupted recording or download; re-download or re-export it.`, { cause: err });
-  if (/Invalid data found when processing input|could not find codec parameters|Invalid argument/i.test(said))
+  if (/moov atom not found|Invalid data found when processing input|could not find codec parameters|Invalid argument/i.test(said))
     return new MediaError('not-media', `Clip ${name} is not a video or audio file ffmpeg can read (it may be truncated or mislabelled); check the file or re-export it.`, { cause: err });
   if (/partial file|End of file|truncat/i.test(said))
     return new MediaError('truncated', `Clip ${name} is truncated (its data ends early); re-download or re-export it.`, { cause: err });
@@ -169,6 +186,24 @@ function streamInfo(s: FfprobeStream, i: number): StreamInfo {
   return info;
 }
 
+/**
+ * An MP4/MOV index lists every sample, so ffprobe's per-stream bit rates say how many bytes the media data needs;
+ * a file much smaller than that lost its tail (an interrupted download with the index at the front).
+ * Other containers' stream bit rates can be nominal, so they are not judged this way.
+ */
+function checkNotTruncated(file: string, sizeBytes: number, parsed: FfprobeOutput): void {
+  if (!/mov|mp4/.test(parsed.format?.format_name ?? '')) return;
+  let needed = 0;
+  for (const s of parsed.streams ?? []) {
+    const rate = num(s.bit_rate);
+    const d = num(s.duration);
+    if (rate === undefined || d === undefined) return;
+    needed += (rate * d) / 8;
+  }
+  if (sizeBytes < 0.8 * needed)
+    throw new MediaError('truncated', `Clip ${clipName(file)} is truncated (${sizeBytes} of about ${Math.round(needed)} bytes of media data are there); re-download or re-export it.`);
+}
+
 /** Builds MediaInfo from ffprobe's JSON (exported for tests of odd containers). */
 export function parseProbeJson(file: string, sizeBytes: number, json: string): MediaInfo {
   let parsed: FfprobeOutput;
@@ -189,6 +224,7 @@ export function parseProbeJson(file: string, sizeBytes: number, json: string): M
   const durationS = durations[0] ?? 0;
   if (!(durationS > 0))
     throw new MediaError('no-duration', `Clip ${clipName(file)} has no duration (it may be truncated or still being written); re-export it.`);
+  checkNotTruncated(file, sizeBytes, parsed);
   const rotationDeg = video?.rotationDeg ?? 0;
   const codedWidth = video?.width ?? 0;
   const codedHeight = video?.height ?? 0;

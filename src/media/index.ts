@@ -1,0 +1,16 @@
+// The media core's public surface (DESIGN.md src/media). Never imports vscode.
+export { runTool, ToolRunError, tailLines, type RunToolOptions, type RunToolResult } from './process';
+export {
+  resolveMediaTools, describeMediaTools, ffprobeBeside,
+  type MediaTools, type ResolvedTools, type ToolInfo, type ToolLocation, type ToolOptions, type ToolSource,
+} from './tools';
+export { probeMedia, listKeyframesS, checkClipFile, explainToolFailure, parseProbeJson, type MediaInfo, type StreamInfo, type StreamKind, type ProbeOptions } from './probe';
+export { extractFrames, planResize, planFrameGroups, normaliseFrames, FRAME_SIZE, CLIP_MEAN, CLIP_STD, type FrameSet, type ResizePlan } from './frames';
+export { decodeAudio16k, segmentBounds, cutSegment, spectrogramsFromPcm, SEGMENT_S, type SegmentBounds } from './audio';
+export { kaldiFbank, imagebindMelSpectrogram, fbankFrameCount, SAMPLE_RATE_HZ, MEL_BINS, TARGET_FRAMES, FBANK_MEAN, FBANK_STD } from './fbank';
+export { kaldiMelBank, hanningWindow, melScale } from './mel';
+export { encodeNpyFloat32, decodeNpyFloat32, type NpyArray } from './npy';
+export { encodePngRgb, decodePngRgb } from './png';
+export { extractFeatures, frameTimestampsS, NUM_FRAMES, FRAMES_SHAPE, SPECTROGRAMS_SHAPE, type ClipFeatures, type ExtractFeaturesOptions } from './features';
+export { writeFeatures, type WrittenFeatures } from './features-files';
+export { ensurePreview, previewKey, type PreviewOptions } from './preview';

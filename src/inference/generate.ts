@@ -21,6 +21,8 @@ export interface GenerateOptions extends SamplingOptions {
   /** Defaults to the manifest's prompts.stop. */
   stop?: readonly string[];
   signal?: AbortSignal;
+  /** Benchmarks: run the whole token budget. */
+  ignoreEos?: boolean;
 }
 
 export interface TokenEvent {
@@ -54,7 +56,9 @@ export async function* generate(
     const id = model.tokenizer.idOf(s);
     if (id !== undefined) eosIds.add(id);
   }
-  const criteria: StoppingCriterion[] = [new EosCriterion(eosIds), new StopStringsCriterion(stops), new MaxTokensCriterion(opts.maxNewTokens)];
+  const criteria: StoppingCriterion[] = opts.ignoreEos
+    ? [new MaxTokensCriterion(opts.maxNewTokens)]
+    : [new EosCriterion(eosIds), new StopStringsCriterion(stops), new MaxTokensCriterion(opts.maxNewTokens)];
   const processors = processorsFor(opts);
   const sampler: Sampler = opts.temperature && opts.temperature > 0 ? new MultinomialSampler(opts.seed ?? 0) : new GreedySampler();
   const streamer = new TextStreamer();

@@ -102,3 +102,17 @@ def test_noise_and_silence_variants_keep_the_picture_and_change_audio_answers():
     assert vis(real) == vis(noise) == vis(silent)
     aud = lambda c: {q["q"]: q["a"] for q in c.qa if q["subset"] == "specific" and q["modality"] == "audio"}
     assert aud(noise)["What pitch is the sound?"] != aud(real)["What pitch is the sound?"]
+
+
+def test_every_generated_question_matches_a_published_template():
+    import re
+
+    from avu_trainer.synth.text import QUESTION_TEMPLATES, TASK_PROMPTS
+
+    pats = {(t["subset"], t["modality"], re.compile("^" + re.escape(t["q"]).replace(r"\{shape\}", "(circle|square|triangle|diamond)").replace(r"\{noun\}", "(ringing tone|buzzing tone|whistle|rattle)") + "$")) for t in QUESTION_TEMPLATES}
+    for seed in range(40):
+        for q in make_clip(seed).qa:
+            if q["subset"] == "pretrain":
+                assert q["q"] in TASK_PROMPTS.values()
+                continue
+            assert any(s == q["subset"] and m == q["modality"] and p.match(q["q"]) for s, m, p in pats), q

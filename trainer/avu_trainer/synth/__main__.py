@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="seed of the first clip (clip i: seed + i)")
     p.add_argument("--mode", choices=("mp4", "features"), default="mp4")
     p.add_argument("--level", choices=LEVELS, default=None, help="force one consistency level")
+    p.add_argument("--balanced", action="store_true",
+                   help="mp4 mode: cycle the levels high, medium, low instead of drawing them")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--shard-size", type=int, default=256, help="clips per feature shard")
     p.add_argument("--noise-fraction", type=float, default=None,
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(a.out)
     t0 = time.time()
     if a.mode == "mp4":
-        names = writer.write_mp4_clips(out, a.count, a.seed, a.workers, a.level)
+        names = writer.write_mp4_clips(out, a.count, a.seed, a.workers, a.level, a.balanced)
     else:
         kw = {}
         if a.noise_fraction is not None:

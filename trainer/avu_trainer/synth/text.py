@@ -32,6 +32,37 @@ MEDIUM_THRESHOLD = 0.05
 PROMPT_CAPTION = {"audio": "Describe what you hear.", "visual": "Describe what you see.",
                   "av": "Describe the clip, sound and picture together."}
 PROMPT_META = {"audio": "List the audio keywords.", "visual": "List the visual keywords."}
+# The bundle manifest's prompts (read by avu_trainer.prompts): fixed task prompts, and the question
+# templates of every subset with their {placeholders}: {shape} a shape, {noun} a sound noun.
+TASK_PROMPTS = {"caption_audio": PROMPT_CAPTION["audio"], "caption_visual": PROMPT_CAPTION["visual"],
+                "caption_av": PROMPT_CAPTION["av"], "meta_audio": PROMPT_META["audio"],
+                "meta_visual": PROMPT_META["visual"]}
+QUESTION_TEMPLATES = [
+    {"subset": "multi_qa", "modality": "av", "q": "What makes the sound?"},
+    {"subset": "multi_qa", "modality": "av", "q": "Is the sound in sync with the picture?"},
+    {"subset": "multi_qa", "modality": "av", "q": "When does it sound?"},
+    {"subset": "multi_qa", "modality": "av", "q": "What mood does the clip have?"},
+    {"subset": "specific", "modality": "audio", "q": "What pitch is the sound?"},
+    {"subset": "specific", "modality": "audio", "q": "What kind of sound is it?"},
+    {"subset": "specific", "modality": "audio", "q": "What is the rhythm of the sound?"},
+    {"subset": "specific", "modality": "audio", "q": "Which shape makes this sound?"},
+    {"subset": "specific", "modality": "audio", "q": "What pitch is the {noun}?"},
+    {"subset": "specific", "modality": "visual", "q": "What colour is the {shape}?"},
+    {"subset": "specific", "modality": "visual", "q": "Where is the {shape}?"},
+    {"subset": "specific", "modality": "visual", "q": "How big is the {shape}?"},
+    {"subset": "specific", "modality": "visual", "q": "How does the {shape} move?"},
+    {"subset": "specific", "modality": "visual", "q": "What is the background?"},
+    {"subset": "specific", "modality": "visual", "q": "Is it indoors or outdoors?"},
+    {"subset": "specific", "modality": "visual", "q": "How many shapes are there?"},
+    {"subset": "specific", "modality": "visual", "q": "Which shape lights up?"},
+    {"subset": "negative", "modality": "visual", "q": "What colour is the {shape}?"},
+    {"subset": "negative", "modality": "audio", "q": "What pitch is the {noun}?"},
+    {"subset": "negative", "modality": "av", "q": "Where is the sounding object?"},
+    {"subset": "negative", "modality": "av", "q": "What colour is the object making the {noun}?"},
+    {"subset": "tasks", "modality": "av", "q": "When does the sound event start and end?"},
+    {"subset": "tasks", "modality": "av", "q": "Where is the sounding object?"},
+    {"subset": "tasks", "modality": "av", "q": "What colour is the object making the {noun}?"},
+]
 RHYTHM_PHRASE = {"continuous": "continuously", "slow beat": "in a slow beat",
                  "fast beat": "in a fast beat"}
 MOTION_PHRASE = {"still": "stands still", "bouncing": "bounces", "moving left": "moves left",

@@ -27,7 +27,7 @@ from .. import preprocess
 from . import make_clip
 from .audio import SAMPLE_RATE_HZ, render_audio
 from .render import FPS, SIZE_PX, render_frame
-from .world import sample_world
+from .world import LEVELS, sample_world
 
 NOISE_FRACTION = 0.10
 SILENCE_FRACTION = 0.05
@@ -90,9 +90,10 @@ def _mp4_job(args: tuple) -> str:
 
 
 def write_mp4_clips(out_dir: str | Path, count: int, seed: int, workers: int = 2,
-                    level: str | None = None) -> list[str]:
-    """`count` clips with seeds seed .. seed + count - 1; existing ones are kept (resumable)."""
-    jobs = [(seed + i, str(out_dir), level) for i in range(count)]
+                    level: str | None = None, balanced: bool = False) -> list[str]:
+    """`count` clips with seeds seed .. seed + count - 1; existing ones are kept (resumable).
+    `balanced` cycles the levels high, medium, low by clip index instead of drawing them."""
+    jobs = [(seed + i, str(out_dir), LEVELS[i % 3] if balanced else level) for i in range(count)]
     return _run_pool(_mp4_job, jobs, workers, "mp4")
 
 

@@ -65,6 +65,24 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+// Servers lead their own process groups, so a signal to the test process does not reach them: whatever way this
+// process ends (a stage time limit's SIGTERM, Ctrl-C, process.exit), take the servers down with it.
+const live = new Map<ChildProcess, string>();
+function killAll(): void {
+  for (const [child, dir] of live) {
+    killGroup(child, 'SIGKILL');
+    if (!process.env.AVU_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+  }
+  live.clear();
+}
+process.once('exit', killAll);
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15));
+  });
+}
+
 export async function startCodeServer(opts: CodeServerOptions = {}): Promise<CodeServer> {
   if (!existsSync(CODE_SERVER_BIN)) {
     throw new Error(`code-server is not installed at ${CODE_SERVER_BIN}; run: bash scripts/install-code-server.sh`);
@@ -106,15 +124,18 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
       ...opts.env,
     },
   });
+  live.set(child, dir);
   const stop = async () => {
     killGroup(child, 'SIGTERM');
-    const exited = child.exitCode !== null || (await Promise.race([
-      new Promise<boolean>((r) => child.once('exit', () => r(true))),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 3000)),
-    ]));
+    if (child.exitCode === null && child.signalCode === null) {
+      await Promise.race([
+        new Promise<void>((r) => child.once('exit', () => r())),
+        new Promise<void>((r) => setTimeout(r, 3000)),
+      ]);
+    }
     // The group may outlive its leader (extension host, watchers): always finish with SIGKILL.
     killGroup(child, 'SIGKILL');
-    void exited;
+    live.delete(child);
     if (!process.env.AVU_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
   };
   try {

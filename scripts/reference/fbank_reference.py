@@ -2,7 +2,8 @@
 torchaudio.compliance.kaldi.fbank (imagebind/data.py, waveform2melspec + Normalize(-4.268, 9.138)).
 
 Usage: python fbank_reference.py IN_DIR OUT_DIR
-  reads every IN_DIR/*.npy (1-D float32 16 kHz waveform), writes OUT_DIR/<same name>.npy (float32 [128, 204]).
+  reads every IN_DIR/*.npy (1-D float32 16 kHz waveform), writes OUT_DIR/<same name>.npy (float32 [128, 204]),
+  and OUT_DIR/<name>.f64.npy: the same computed in float64 (stored as float32).
 """
 import sys
 from pathlib import Path
@@ -17,12 +18,13 @@ TARGET_LENGTH = 204
 MEAN, STD = -4.268, 9.138
 
 
-def imagebind_melspec(waveform: np.ndarray) -> np.ndarray:
-    """One segment (1-D float32) -> normalised log-mel [128, 204], exactly as ImageBind does it."""
-    w = torch.from_numpy(np.ascontiguousarray(waveform, dtype=np.float32)).unsqueeze(0)  # (1, N)
+def imagebind_melspec(waveform: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """One segment (1-D float32) -> normalised log-mel [128, 204], exactly as ImageBind does it.
+    dtype=np.float64 runs the same torchaudio code in double precision (to see the reference's own rounding)."""
+    w = torch.from_numpy(np.ascontiguousarray(waveform, dtype=dtype)).unsqueeze(0)  # (1, N)
     w = w - w.mean()
     if w.shape[1] < 400:  # shorter than one 25 ms window: kaldi.fbank gives no frames (it errors); pad only
-        fbank = torch.zeros((0, MEL_BINS))
+        fbank = torch.zeros((0, MEL_BINS), dtype=w.dtype)
     else:
         fbank = torchaudio.compliance.kaldi.fbank(
             w, htk_compat=True, sample_frequency=SAMPLE_RATE, use_energy=False, window_type="hanning",
@@ -34,7 +36,7 @@ def imagebind_melspec(waveform: np.ndarray) -> np.ndarray:
     elif p < 0:
         fbank = fbank[:, :TARGET_LENGTH]
     fbank = (fbank - MEAN) / STD
-    return fbank.numpy().astype(np.float32)
+    return np.ascontiguousarray(fbank.numpy(), dtype=np.float32)
 
 
 def main() -> None:
@@ -46,6 +48,7 @@ def main() -> None:
         x = np.load(f)
         assert x.ndim == 1 and x.dtype == np.float32, f"{f.name}: expected 1-D float32, got {x.shape} {x.dtype}"
         np.save(dst / f.name, imagebind_melspec(x))
+        np.save(dst / (f.stem + ".f64.npy"), imagebind_melspec(x, np.float64).astype(np.float32))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,59 @@
+// `avu tasks import --format ave|llp|avqa|avl|avs <file> --dataset <dir>`: AVU-Tasks Q&A from the
+// published annotation files of downstream audio-visual datasets.
 import type { Command } from '../command';
+import { parseCommandArgs } from '../command';
 import { UsageError } from '../../core/errors';
+import { AvuStore } from '../../dataset/store';
+import { TASK_FORMATS, type TaskFormat } from '../../dataset/tasks/common';
+import { importTaskClips, readTaskFile } from '../../dataset/tasks/import';
 
-// Placeholder until its issue lands: says so plainly instead of pretending to work.
+const HELP = `Usage: avu tasks import --format ave|llp|avqa|avl|avs <file> --dataset <dir> [options]
+
+Turns downstream annotations into AVU-Tasks Q&A (accepted, origin task) with exact times and places:
+  ave    AVE Annotations.txt (Category&VideoID&Quality&StartTime&EndTime)
+  llp    LLP/AVVP weak CSV (filename, event_labels) or eval CSV (filename, onset, offset, event_labels)
+  avqa   MUSIC-AVQA question JSON (video_id, question_content, templ_values, anser, type)
+  avl    VGG-SS vggss.json, or Flickr-SoundNet test annotations (one .xml, or a folder of them)
+  avs    AVS-Bench S4 metadata CSV with its gt_masks PNGs
+Options:
+  --clip-dir REL          folder of the clips inside the dataset (default: the dataset root)
+  --ext EXT               clip file extension (default .mp4)
+  --modality audio|visual LLP evaluation files: which modality (default: from the file name)
+  --masks DIR             AVS-Bench gt_masks folder (default: beside the CSV)
+  --json                  the import report as JSON
+`;
+
 export const command: Command = {
-  async run() {
-    throw new UsageError('not-yet-available', "'avu tasks' is not available in this build yet.");
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs('tasks', argv, {
+      format: { type: 'string' },
+      dataset: { type: 'string' },
+      'clip-dir': { type: 'string' },
+      ext: { type: 'string' },
+      modality: { type: 'string' },
+      masks: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      ctx.stdout(HELP);
+      return 0;
+    }
+    const [sub, file, ...extra] = positionals;
+    if (sub !== 'import' || file === undefined || extra.length > 0)
+      throw new UsageError('bad-arguments', "Usage: avu tasks import --format ave|llp|avqa|avl|avs <file> --dataset <dir>; run 'avu tasks --help'.");
+    const format = TASK_FORMATS.find((f) => f === values.format);
+    if (!format) throw new UsageError('bad-arguments', `--format must be one of ${TASK_FORMATS.join(', ')}.`);
+    if (!values.dataset) throw new UsageError('bad-arguments', 'avu tasks import needs --dataset <dir>, the dataset folder to add the Q&A to.');
+    const modality = values.modality;
+    if (modality !== undefined && modality !== 'audio' && modality !== 'visual')
+      throw new UsageError('bad-arguments', '--modality must be audio or visual.');
+    const clips = readTaskFile(format as TaskFormat, file, { clipDir: values['clip-dir'], ext: values.ext, modality, masks: values.masks });
+    const store = await AvuStore.open(values.dataset, { signal: ctx.signal, autoCompactAfter: 0 });
+    const report = await importTaskClips(store, format, clips, { signal: ctx.signal });
+    await store.close();
+    if (values.json) ctx.stdout(JSON.stringify({ format, file, ...report }, null, 2) + '\n');
+    else ctx.stdout(`avu tasks: ${report.qa} ${format} Q&A for ${report.clips} clips (${report.created} new records, ${report.updated} updated)\n`);
+    return 0;
   },
 };

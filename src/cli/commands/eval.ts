@@ -1,9 +1,95 @@
+// avu eval --model DIR --set <dir> [--json] [--compare eval.json]
+// The trainer's eval metrics (accuracy per subset and modality, negatives, audio reliance under white
+// noise and silence) computed through the TypeScript pipeline; --compare shows each metric beside the
+// trainer's eval.json and fails when one differs by more than 1 percentage point.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from '../command';
+import { parseCommandArgs } from '../command';
 import { UsageError } from '../../core/errors';
+import { headlineMetrics, type EvalSummary } from '../../inference/eval-metrics';
+import { evaluateSet } from '../../inference/evaluate';
+import { deviceArg, loadModel, num } from './caption';
 
-// Placeholder until its issue lands: says so plainly instead of pretending to work.
+const HELP = `Usage: avu eval --model DIR --set <dir> [--json] [--compare eval.json]
+  --set DIR            AVU-Synth clips (clip.mp4 + clip.json with its Q&A)
+  --max-clips N        only the first N clips (sorted by name)
+  --max-new-tokens N   token budget per answer (default 32, as the trainer's eval)
+  --no-reliance        skip the white-noise and silence reruns
+  --compare FILE       the trainer's eval.json: per-metric differences, exit 1 if any exceeds 1 pp
+  --device D           auto | cpu | cuda | webgpu
+  --json               the summary as JSON (the trainer's eval.json layout)
+`;
+
+const TOLERANCE_PP = 1;
+
 export const command: Command = {
-  async run() {
-    throw new UsageError('not-yet-available', "'avu eval' is not available in this build yet.");
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs('eval', argv, {
+      model: { type: 'string' },
+      set: { type: 'string' },
+      json: { type: 'boolean' },
+      compare: { type: 'string' },
+      device: { type: 'string' },
+      'max-clips': { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      'no-reliance': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    }, false);
+    void positionals;
+    if (values.help) {
+      ctx.stdout(HELP);
+      return 0;
+    }
+    if (!values.set) throw new UsageError('bad-arguments', 'avu eval needs --set <dir> (a folder of AVU-Synth clips with their .json).');
+    const model = await loadModel(values.model, deviceArg(values.device), ctx);
+    let result: Awaited<ReturnType<typeof evaluateSet>>;
+    const t0 = performance.now();
+    try {
+      const maxClips = num('max-clips', values['max-clips']);
+      result = await evaluateSet(model, resolve(values.set), {
+        maxNewTokens: num('max-new-tokens', values['max-new-tokens']) ?? 32,
+        ...(maxClips ? { maxClips } : {}),
+        reliance: !values['no-reliance'],
+        signal: ctx.signal,
+        progress: (done, total, clip) => ctx.stderr(`[${done}/${total}] ${clip}\n`),
+      });
+    } finally {
+      await model.dispose();
+    }
+    const out = {
+      model: values.model ?? 'models/dolphin-tiny',
+      clips_dir: values.set,
+      levels: result.levels,
+      pipeline: 'typescript',
+      ...result.summary,
+      wall_s: Math.round((performance.now() - t0) / 100) / 10,
+    };
+    let code = 0;
+    let table: string[] = [];
+    if (values.compare) {
+      const ref = JSON.parse(await readFile(values.compare, 'utf8')) as EvalSummary;
+      const ours = headlineMetrics(result.summary);
+      const theirs = headlineMetrics(ref);
+      table = Object.keys({ ...theirs, ...ours }).sort().map((k) => {
+        const a = ours[k];
+        const b = theirs[k];
+        const diff = a != null && b != null ? Math.abs(a - b) * 100 : null;
+        if (diff === null ? a != b : diff > TOLERANCE_PP + 1e-9) code = 1;
+        return `  ${k.padEnd(46)} ts ${fmt(a)}  py ${fmt(b)}  ${diff === null ? '' : `diff ${diff.toFixed(2)} pp`}`;
+      });
+    }
+    if (values.json) ctx.stdout(JSON.stringify(values.compare ? { ...out, compare: { file: values.compare, tolerance_pp: TOLERANCE_PP, agree: code === 0 } } : out, null, 1) + '\n');
+    else {
+      const m = headlineMetrics(result.summary);
+      ctx.stdout(`avu eval: ${result.nClips} clips, ${result.summary.n_questions} questions\n`);
+      for (const [k, v] of Object.entries(m)) ctx.stdout(`  ${k.padEnd(46)} ${fmt(v)}\n`);
+    }
+    if (table.length) ctx.stderr(`compared with ${values.compare} (tolerance ${TOLERANCE_PP} pp):\n${table.join('\n')}\n`);
+    return code;
   },
 };
+
+function fmt(v: number | null | undefined): string {
+  return v == null ? '  —   ' : v.toFixed(4);
+}

@@ -17,7 +17,7 @@ const BOX_Q = 'What is the bounding box of the sounding object, as x1, y1, x2, y
 const WHERE_Q = 'Where is the sound coming from in the frame?';
 
 function fmt(x: number): string {
-  return x.toFixed(2);
+  return (Math.round(x * 100) / 100).toFixed(2);
 }
 
 function boxQa(boxes: Box[]) {

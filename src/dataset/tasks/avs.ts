@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decode } from 'fast-png';
 import { DatasetError } from '../../core/errors';
-import { clipPath, labelWords, mergeByVideo, regionName, taskQa, type ClipNaming, type TaskClip } from './common';
+import { clipPath, labelWords, mergeByVideo, placeSentence, regionName, taskQa, type ClipNaming, type TaskClip } from './common';
 
 export const AVS_DURATION_S = 5;
 
@@ -84,8 +84,8 @@ export function parseAvs(csvFile: string, opts: AvsOptions = {}): TaskClip[] {
       if (!fs.existsSync(file)) continue;
       found++;
       const c = maskCentroid(fs.readFileSync(file));
-      const q = `Where is the ${cat} from ${k - 1} to ${k} seconds?`;
-      qa.push(taskQa('avs', 'av', q, c ? `In the ${regionName(c.x, c.y)} of the frame.` : 'It is not visible in the frame.'));
+      const q = `Where is the sounding object (${cat}) from ${k - 1} to ${k} seconds?`;
+      qa.push(taskQa('avs', 'av', q, c ? placeSentence(regionName(c.x, c.y)) : 'It is not visible in the frame.'));
     }
     if (qa.length > 0) out.push({ videoId: video, clip: clipPath(video, opts), durationS: AVS_DURATION_S, labels: [category], qa });
   });

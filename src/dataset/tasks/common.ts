@@ -75,6 +75,12 @@ export function regionName(x: number, y: number): string {
   return `${row} ${col}`;
 }
 
+/** "In the centre of the frame.", "On the left of the frame.", "At the top right of the frame." */
+export function placeSentence(region: string): string {
+  const prep = region === 'centre' ? 'In' : region === 'left' || region === 'right' ? 'On' : 'At';
+  return `${prep} the ${region} of the frame.`;
+}
+
 /** Merges the task clips of one video (several lines or files) into one. */
 export function mergeByVideo(clips: readonly TaskClip[]): TaskClip[] {
   const out = new Map<string, TaskClip>();

@@ -139,8 +139,9 @@ class StageConfig:
     steps: int = 100
     batch_clips: int = 8
     lr: float = 1e-3
-    warmup: int = 20
+    warmup: float = 0.05            # fraction of the stage
     weight_decay: float = 0.0
+    time_budget_s: float | None = None  # the stage ends at `steps` or at this wall time, whichever first
 
 
 @dataclass
@@ -149,13 +150,14 @@ class TrainConfig:
     out_dir: str = "trainer/runs/tiny"
     data_dir: str = "trainer/data/synth"
     train_clips: int = 2000
-    data_seed: int = 1_000_000       # training clips use seeds data_seed + i; eval uses other seeds
+    val_clips: int = 0               # the next clips of the cache, for a quick exact-match check at the end
+    data_seed: int = 10_000_000      # training clips use seeds data_seed + i; eval uses other seeds
     tokenizer_vocab: int = 2048
     stage0: StageConfig = field(default_factory=lambda: StageConfig(steps=300, batch_clips=16, lr=2e-3))
+    stage0_lm: StageConfig = field(default_factory=lambda: StageConfig(steps=200, batch_clips=8, lr=2e-3))
     stage1: StageConfig = field(default_factory=lambda: StageConfig(steps=300, batch_clips=8, lr=2e-3))
     stage2: StageConfig = field(default_factory=lambda: StageConfig(steps=900, batch_clips=8, lr=1e-3))
     qa_per_clip: int = 12            # Q&A pairs sampled per clip per step (encoder runs once per clip)
-    noise_aug: float = 0.15          # stage 2: share of clips whose audio is replaced by white noise
     device: str = "auto"
     threads: int = 2
     seed: int = 0
@@ -166,7 +168,7 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         d = dict(d)
         model = DolphinConfig.from_dict(d.pop("model", {}))
-        stages = {k: StageConfig(**d.pop(k)) for k in ("stage0", "stage1", "stage2") if k in d}
+        stages = {k: StageConfig(**d.pop(k)) for k in ("stage0", "stage0_lm", "stage1", "stage2") if k in d}
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:

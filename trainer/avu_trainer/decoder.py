@@ -102,17 +102,19 @@ class Decoder(nn.Module):
         return [(torch.zeros(shape, device=device, dtype=dtype),) * 2 for _ in self.layers]
 
     def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
-                past: list[tuple[torch.Tensor, torch.Tensor]] | None = None, logits_from: int = 0):
+                past: list[tuple[torch.Tensor, torch.Tensor]] | None = None, logits_from: int = 0,
+                attn_bias: torch.Tensor | None = None, return_hidden: bool = False):
         """inputs_embeds (B, S, D); attention_mask (B, past+S); position_ids (B, S).
-        Returns logits (B, S - logits_from, V) and the present cache."""
+        Returns logits (B, S - logits_from, V) and the present cache. Training may pass its own
+        additive attn_bias (B, 1, S, past+S) (packed Q&A) and take the final hidden states instead."""
         B, S, _ = inputs_embeds.shape
         if past is None:
             past = self.empty_cache(B, inputs_embeds.device, inputs_embeds.dtype)
         cos, sin = rope(position_ids, self.cfg.head_dim, self.cfg.rope_theta)
-        bias = attention_bias(attention_mask, S, inputs_embeds.dtype)
+        bias = attention_bias(attention_mask, S, inputs_embeds.dtype) if attn_bias is None else attn_bias
         x, present = inputs_embeds, []
         for layer, (pk, pv) in zip(self.layers, past):
             x, k, v = layer(x, cos, sin, bias, pk, pv)
             present.append((k, v))
         x = self.norm(x[:, logits_from:])
-        return self.lm_head(x), present
+        return (x if return_hidden else self.lm_head(x)), present

@@ -1,0 +1,376 @@
+"""Train a tiny Dolphin on AVU-Synth: python -m avu_trainer.train --config trainer/configs/tiny.json
+
+Stages (paper 3.3 and C.1, plus a stage 0 for the stand-in encoders and LLM we cannot download):
+  0  encoders: attribute classification from the synth ground truth (what CLIP / ImageBind bring);
+     LLM: next-token prediction on the synth text alone (what Vicuna brings). Then the encoders
+     are frozen for good.
+  1  adapter + merging + projectors on Pretrain (captions, keyword lists); encoders and LLM frozen.
+  2  everything but the encoders on Multi Q&A + Specific + Negatives + Tasks (+ one Pretrain item per clip).
+Loss in stages 1-2: next-token prediction on answer tokens only. One clip's Q&A pairs are packed
+into one sequence behind a single prefix; a block-diagonal mask keeps each pair blind to the
+others, so it equals separate sequences at a fraction of the cost.
+Progress: one JSON object per line on stdout. Checkpoints carry their config; rerunning the same
+command resumes from <out_dir>/latest.pt.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import StageConfig, TrainConfig
+from .data import AUD_HEADS, VIS_HEADS, ClipCache, batch_labels, build_cache
+from .merging import SpatialTokens
+from .model import Dolphin, count_params
+from .tokenizer import encode_answer, encode_prompt, train_tokenizer
+
+STAGES = ("stage0_encoders", "stage0_lm", "stage1", "stage2")
+STAGE0_FRAMES = [0, 2, 5, 7]      # stage 0 sees 4 of the 8 frames per clip: half the cost, motion still visible
+
+
+def log(obj: dict) -> None:
+    print(json.dumps(obj), flush=True)
+
+
+def lr_at(progress: float, base: float, warmup: float) -> float:
+    """Linear warm-up over the first `warmup` fraction, then cosine down to 10%."""
+    if progress < warmup:
+        return base * (progress + 1e-3) / warmup
+    p = min(1.0, (progress - warmup) / max(1e-9, 1 - warmup))
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+# ------------------------------------------------------------------------------------ stage 0 heads
+class AttributeHeads(nn.Module):
+    """Classifiers on the plain encoders' outputs; thrown away after stage 0."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.vis_pool = SpatialTokens(cfg.vis_grid, (3, 3))              # what the decoder will read
+        fv, fa = 9 * cfg.vis_dim, cfg.aud_grid[0] * cfg.aud_grid[1] * cfg.aud_dim
+        self.vis_clip = nn.Linear(fv, 4 * sum(VIS_HEADS.values()) + 4)   # per shape attributes + scene
+        self.vis_motion = nn.Linear(len(STAGE0_FRAMES) * fv, 4 * 4)      # motion needs several frames
+        self.vis_lit = nn.Linear(fv, 1)
+        self.aud_clip = nn.Linear(fa, sum(AUD_HEADS.values()))
+        self.aud_sounding = nn.Linear(fa, 1)
+
+    def forward(self, V: torch.Tensor, A: torch.Tensor, y: dict) -> torch.Tensor:
+        """V (B, T, Lv, D), A (B, T, La, D) plain encoder features; y from data.batch_labels."""
+        B, T = V.shape[:2]
+        fv = (self.vis_pool.pool @ V).flatten(2)                          # (B, T, 9D)
+        fa = A.flatten(2)                                                 # (B, T, La*D)
+        loss = F.binary_cross_entropy_with_logits(self.vis_lit(fv)[..., 0], y["lit"])
+        loss = loss + F.binary_cross_entropy_with_logits(self.aud_sounding(fa)[..., 0], y["sounding"])
+        out = self.vis_clip(fv.mean(1)).view(B, -1)
+        off = 0
+        for k, n in VIS_HEADS.items():                                    # per shape: (B, 4, n)
+            logits = out[:, off:off + 4 * n].view(B, 4, n)
+            off += 4 * n
+            loss = loss + F.cross_entropy(logits.flatten(0, 1), y[f"vis_{k}"].flatten(), ignore_index=-100)
+        loss = loss + F.cross_entropy(out[:, off:off + 4], y["scene"])
+        motion = self.vis_motion(fv.flatten(1)).view(B * 4, 4)
+        loss = loss + F.cross_entropy(motion, y["vis_motion"].flatten(), ignore_index=-100)
+        out = self.aud_clip(fa.mean(1))
+        off = 0
+        for k, n in AUD_HEADS.items():
+            tgt = y[k]
+            if (tgt != -100).any():
+                loss = loss + F.cross_entropy(out[:, off:off + n], tgt, ignore_index=-100)
+            off += n
+        return loss
+
+
+# ------------------------------------------------------------------------------- packed Q&A batches
+def pack_qa(tok, qa_lists: list[list[tuple[str, str]]], P: int, device: str):
+    """One row per clip: its Q&A pairs back to back after the prefix. Returns ids (B, L),
+    targets (B, L) (next token where it is an answer token, else -100), weights (B, L)
+    (1 / answer length / pairs in batch: short answers count as much as captions), position ids
+    (B, P+L) and the additive attention bias (B, 1, P+L, P+L)."""
+    rows = []
+    n_pairs = sum(len(x) for x in qa_lists)
+    for pairs in qa_lists:
+        ids, tgt, w, pos, blk = [], [], [], [], []
+        for b, (q, a) in enumerate(pairs):
+            p, ans = encode_prompt(tok, q), encode_answer(tok, a)
+            seq = p + ans
+            ids += seq
+            tgt += [seq[t + 1] if t + 1 >= len(p) and t + 1 < len(seq) else -100 for t in range(len(seq))]
+            w += [1.0 / (len(ans) * n_pairs)] * len(seq)
+            pos += list(range(P, P + len(seq)))
+            blk += [b] * len(seq)
+        rows.append((ids, tgt, w, pos, blk))
+    L = max(len(r[0]) for r in rows)
+    B = len(rows)
+    ids = torch.zeros(B, L, dtype=torch.long)
+    tgt = torch.full((B, L), -100, dtype=torch.long)
+    w = torch.zeros(B, L)
+    pos = torch.arange(P + L).repeat(B, 1)
+    blk = torch.full((B, P + L), -2, dtype=torch.long)                   # -2: padding
+    blk[:, :P] = -1                                                       # -1: the prefix, seen by all
+    for i, (a, b, c, d, e) in enumerate(rows):
+        n = len(a)
+        ids[i, :n], tgt[i, :n], w[i, :n] = torch.tensor(a), torch.tensor(b), torch.tensor(c)
+        pos[i, P:P + n], blk[i, P:P + n] = torch.tensor(d), torch.tensor(e)
+    causal = torch.ones(P + L, P + L, dtype=torch.bool).tril()
+    same = (blk[:, :, None] == blk[:, None, :]) | (blk[:, None, :] == -1)
+    bias = torch.where(causal & same, 0.0, -1e9)[:, None]
+    return ids.to(device), tgt.to(device), w.to(device), pos.to(device), bias.to(device)
+
+
+def packed_loss(model: Dolphin, prefix: torch.Tensor, batch) -> torch.Tensor:
+    ids, tgt, w, pos, bias = batch
+    B, P, _ = prefix.shape
+    x = torch.cat([prefix, model.embed_tokens(ids)], dim=1)              # (B, P+L, dim)
+    mask = torch.ones(B, x.shape[1], dtype=torch.long, device=x.device)
+    h, _ = model.decoder(x, mask, pos, attn_bias=bias, logits_from=P, return_hidden=True)  # (B, L, dim)
+    sel = tgt != -100
+    logits = model.decoder.lm_head(h[sel])                                # only where an answer token is next
+    ce = F.cross_entropy(logits, tgt[sel], reduction="none")
+    return (ce * w[sel]).sum()
+
+
+# ---------------------------------------------------------------------------------------- the loop
+class Trainer:
+    def __init__(self, cfg: TrainConfig, out_dir: Path, device: str):
+        self.cfg, self.out, self.device = cfg, out_dir, device
+        self.cache: ClipCache | None = None
+        self.model: Dolphin | None = None
+        self.tok = None
+        self.state = {"stage": STAGES[0], "step": 0, "elapsed_s": 0.0, "done": [], "wall_s": {}}
+
+    # data and tokenizer
+    def prepare(self) -> None:
+        c = self.cfg
+        t0 = time.time()
+        path = build_cache(Path(c.data_dir), c.train_clips + c.val_clips, c.data_seed, log=log)
+        self.cache = ClipCache(path)
+        log({"event": "data", "clips": len(self.cache), "seconds": round(time.time() - t0, 1)})
+
+    def build(self) -> None:
+        latest = self.out / "latest.pt"
+        if latest.exists():
+            self.model, self.tok, st = load_checkpoint(latest)
+            self.state = st["extra"]["state"]
+            self.resume_opt = st["optimizer"]
+            log({"event": "resume", **{k: self.state[k] for k in ("stage", "step")}})
+        else:
+            self.tok = train_tokenizer(self.cache.texts(), self.cfg.tokenizer_vocab)
+            self.cfg.model.vocab_size = max(self.cfg.model.vocab_size, self.tok.get_vocab_size())
+            torch.manual_seed(self.cfg.seed)
+            self.model = Dolphin(self.cfg.model)
+            self.resume_opt = None
+            self.tok.save(str(self.out / "tokenizer.json"))
+        self.model.to(self.device)
+        log({"event": "model", "params": count_params(self.model), "prefix": self.model.cfg.prefix_length,
+             "vocab": self.tok.get_vocab_size(),
+             **{n: count_params(m) for n, m in (("encoders", nn.ModuleList(self.model.encoders())),
+                                                ("connector", nn.ModuleList(self.model.connector())),
+                                                ("decoder", self.model.decoder))}})
+
+    def save(self, name: str, opt=None) -> None:
+        save_checkpoint(self.out / name, self.model, self.tok, train_cfg=self.cfg.to_dict(),
+                        stage=self.state["stage"], step=self.state["step"],
+                        optimizer=opt.state_dict() if opt is not None else None,
+                        extra={"state": self.state})
+
+    def stage_config(self, stage: str) -> StageConfig:
+        return {"stage0_encoders": self.cfg.stage0, "stage0_lm": self.cfg.stage0_lm,
+                "stage1": self.cfg.stage1, "stage2": self.cfg.stage2}[stage]
+
+    # which parameters each stage trains: frozen modules are frozen visibly
+    def set_trainable(self, stage: str) -> list[nn.Parameter]:
+        m = self.model
+        m.requires_grad_(False)
+        if stage == "stage0_encoders":
+            for enc in m.encoders():
+                enc.requires_grad_(True)
+        elif stage == "stage0_lm":
+            m.decoder.requires_grad_(True)
+        elif stage == "stage1":
+            for mod in m.connector():
+                mod.requires_grad_(True)
+        elif stage == "stage2":
+            m.requires_grad_(True)
+            for enc in m.encoders():
+                enc.requires_grad_(False)                    # the encoders stay frozen from here on
+        return [p for p in m.parameters() if p.requires_grad]
+
+    def run(self) -> None:
+        t_all = time.time()
+        for stage in STAGES:
+            if stage in self.state["done"]:
+                continue
+            if self.state["stage"] != stage:
+                self.state.update(stage=stage, step=0, elapsed_s=0.0)
+                self.resume_opt = None
+            self.run_stage(stage, self.stage_config(stage))
+            self.state["done"].append(stage)
+            self.save(f"{stage}.pt")
+            self.save("latest.pt")
+        self.save("final.pt")
+        log({"event": "done", "wall_s": round(time.time() - t_all, 1), "stage_wall_s": self.state["wall_s"]})
+
+    def run_stage(self, stage: str, sc: StageConfig) -> None:
+        cfg = self.cfg
+        heads = None
+        params = self.set_trainable(stage)
+        if stage == "stage0_encoders":
+            heads = AttributeHeads(self.model.cfg).to(self.device)
+            params += list(heads.parameters())
+            if self.resume_opt is not None and (self.out / "heads.pt").exists():
+                heads.load_state_dict(torch.load(self.out / "heads.pt"))
+        log({"event": "stage", "stage": stage, "trainable": sum(p.numel() for p in params),
+             "steps": sc.steps, "time_budget_s": sc.time_budget_s})
+        opt = torch.optim.AdamW(params, lr=sc.lr, weight_decay=sc.weight_decay, betas=(0.9, 0.98))
+        if self.resume_opt is not None:
+            opt.load_state_dict(self.resume_opt)
+            self.resume_opt = None
+        self.model.train()
+        for enc in self.model.encoders():
+            enc.train(stage == "stage0_encoders")
+        n_train = cfg.train_clips
+        t_start = time.time() - self.state["elapsed_s"]
+        seen, t_log = 0, time.time()
+        while True:
+            step = self.state["step"]
+            elapsed = time.time() - t_start
+            progress = step / sc.steps
+            if sc.time_budget_s:
+                progress = max(progress, elapsed / sc.time_budget_s)
+            if progress >= 1.0:
+                break
+            lr = lr_at(progress, sc.lr, sc.warmup)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            rng = np.random.default_rng([cfg.seed, STAGES.index(stage), step])
+            idx = rng.choice(n_train, size=sc.batch_clips, replace=False).tolist()
+            loss, n = self.step_loss(stage, idx, rng, heads)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            self.state["step"] = step + 1
+            self.state["elapsed_s"] = time.time() - t_start
+            seen += n
+            if (step + 1) % cfg.log_every == 0:
+                dt = time.time() - t_log
+                rate = seen / max(dt, 1e-9)
+                done_frac = max((step + 1) / sc.steps, self.state["elapsed_s"] / (sc.time_budget_s or 1e18))
+                eta = self.state["elapsed_s"] * (1 - done_frac) / max(done_frac, 1e-9)
+                log({"stage": stage, "step": step + 1, "loss": round(loss.item(), 4), "lr": round(lr, 6),
+                     "samples_per_s": round(rate, 2), "eta_s": round(eta, 1)})
+                seen, t_log = 0, time.time()
+            if (step + 1) % cfg.ckpt_every == 0:
+                self.save("latest.pt", opt)
+                if heads is not None:
+                    torch.save(heads.state_dict(), self.out / "heads.pt")
+        self.state["wall_s"][stage] = round(self.state["elapsed_s"], 1)
+        log({"event": "stage_done", "stage": stage, "steps": self.state["step"], "wall_s": self.state["wall_s"][stage]})
+        if stage == "stage0_encoders":
+            for enc in self.model.encoders():
+                enc.requires_grad_(False).eval()
+
+    def step_loss(self, stage: str, idx: list[int], rng, heads) -> tuple[torch.Tensor, int]:
+        cfg, cache, dev = self.cfg, self.cache, self.device
+        P = self.model.cfg.prefix_length
+        if stage == "stage0_lm":
+            seqs = []
+            for i in idx:
+                qa = cache.clips[i]["qa"]
+                for k in rng.choice(len(qa), size=min(cfg.qa_per_clip, len(qa)), replace=False):
+                    seqs.append(encode_prompt(self.tok, qa[k]["q"]) + encode_answer(self.tok, qa[k]["a"]))
+            L = max(map(len, seqs))
+            ids = torch.zeros(len(seqs), L, dtype=torch.long)
+            tgt = torch.full((len(seqs), L), -100, dtype=torch.long)
+            for r, sq in enumerate(seqs):                     # text only: every next token counts
+                ids[r, :len(sq)] = torch.tensor(sq)
+                tgt[r, :len(sq) - 1] = torch.tensor(sq[1:])
+            ids, tgt = ids.to(dev), tgt.to(dev)
+            mask = (ids != 0).long()
+            pos = (torch.arange(L, device=dev) + P).expand(len(seqs), -1)   # as if after a prefix
+            logits, _ = self.model.decoder(self.model.embed_tokens(ids), mask, pos)
+            return F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=-100), len(seqs)
+        f, s = cache.tensors(idx, dev)
+        if stage == "stage0_encoders":
+            f, s = f[:, STAGE0_FRAMES], s[:, STAGE0_FRAMES]
+            V = self.model.vis_enc(f.flatten(0, 1)).unflatten(0, f.shape[:2])      # (B, 4, Lv, D)
+            A = self.model.aud_enc(s.flatten(0, 1)).unflatten(0, s.shape[:2])      # (B, 4, La, D)
+            y = {k: v.to(dev) for k, v in batch_labels([cache.labels[i] for i in idx]).items()}
+            y["lit"], y["sounding"] = y["lit"][:, STAGE0_FRAMES], y["sounding"][:, STAGE0_FRAMES]
+            return heads(V, A, y), len(idx)
+        qa_lists = []
+        for i in idx:
+            qa = cache.clips[i]["qa"]
+            pre = [x for x in qa if x["subset"] == "pretrain"]
+            rest = [x for x in qa if x["subset"] != "pretrain"]
+            if stage == "stage1":
+                chosen = pre
+            else:
+                chosen = [rest[k] for k in rng.choice(len(rest), size=min(cfg.qa_per_clip, len(rest)), replace=False)]
+                chosen.append(pre[int(rng.integers(len(pre)))])
+            qa_lists.append([(x["q"], x["a"]) for x in chosen])
+        prefix = self.model.encode(f, s)                                            # (B, P, dim), once per clip
+        return packed_loss(self.model, prefix, pack_qa(self.tok, qa_lists, P, dev)), sum(map(len, qa_lists))
+
+
+@torch.no_grad()
+def quick_eval(model: Dolphin, tok, cache: ClipCache, idx: list[int], device: str) -> dict:
+    """Greedy exact match per (subset, modality) on cached held-out clips (eval.py is the real one)."""
+    from .infer import Runner, _TorchBackend
+
+    runner = Runner(_TorchBackend(model, device), tok)
+    hits: dict[str, list[int]] = {}
+    for i in idx:
+        f, s = cache.tensors([i], device)
+        prefix = runner.prefix(f.cpu().numpy(), s.cpu().numpy())
+        qa = [x for x in cache.clips[i]["qa"] if x["subset"] != "pretrain"]
+        answers = runner.answer(None, None, [x["q"] for x in qa], max_new_tokens=24, prefix=prefix)
+        for x, a in zip(qa, answers):
+            key = f"{x['subset']}/{x['modality']}"
+            hits.setdefault(key, []).append(int(a.strip().lower() == x["a"].strip().lower()))
+    return {k: round(sum(v) / len(v), 3) for k, v in sorted(hits.items())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--out", help="override out_dir")
+    ap.add_argument("--steps-scale", type=float, default=1.0, help="multiply every stage's steps (tests)")
+    args = ap.parse_args(argv)
+    cfg = TrainConfig.load(args.config)
+    if args.out:
+        cfg.out_dir = args.out
+    for k in ("stage0", "stage0_lm", "stage1", "stage2"):
+        sc = getattr(cfg, k)
+        sc.steps = max(1, int(sc.steps * args.steps_scale))
+    device = cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu":
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    log({"event": "start", "config": args.config, "device": device, "threads": torch.get_num_threads()})
+    tr = Trainer(cfg, out, device)
+    tr.prepare()
+    tr.build()
+    tr.run()
+    if cfg.val_clips:
+        n = len(tr.cache)
+        res = quick_eval(tr.model, tr.tok, tr.cache, list(range(n - cfg.val_clips, n)), device)
+        log({"event": "quick_eval", "clips": cfg.val_clips, "exact_match": res})
+        (out / "quick_eval.json").write_text(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

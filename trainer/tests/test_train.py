@@ -1,0 +1,61 @@
+"""A few steps of every stage on a handful of clips: losses are finite, encoders end frozen,
+the run resumes, and the final checkpoint answers questions and exports."""
+import json
+
+import torch
+
+from avu_trainer.checkpoint import load_checkpoint
+from avu_trainer.config import DolphinConfig, StageConfig, TrainConfig
+from avu_trainer.infer import load_model
+from avu_trainer.train import lr_at, main, pack_qa
+from avu_trainer.tokenizer import train_tokenizer
+
+
+def small_config(tmp_path, steps=2) -> TrainConfig:
+    model = DolphinConfig(vis_dim=32, aud_dim=32, vis_heads=2, aud_heads=2, adapter_dim=16, adapter_heads=2,
+                          merge_heads=2, dim=64, n_heads=2, ffn_hidden=128, vocab_size=512)
+    st = lambda: StageConfig(steps=steps, batch_clips=2, lr=1e-3)  # noqa: E731
+    return TrainConfig(model=model, out_dir=str(tmp_path / "run"), data_dir=str(tmp_path / "cache"),
+                       train_clips=6, val_clips=1, tokenizer_vocab=512, stage0=st(), stage0_lm=st(),
+                       stage1=st(), stage2=st(), qa_per_clip=4, log_every=1, ckpt_every=1)
+
+
+def test_lr_schedule_warms_up_then_decays():
+    assert lr_at(0.0, 1.0, 0.1) < lr_at(0.1, 1.0, 0.1) == 1.0
+    assert abs(lr_at(1.0, 1.0, 0.1) - 0.1) < 1e-9
+
+
+def test_packed_qa_blocks_do_not_see_each_other():
+    tok = train_tokenizer(["What is it? a red circle", "Where? left"] * 10, 300)
+    ids, tgt, w, pos, bias = pack_qa(tok, [[("What is it?", "red"), ("Where?", "left")]], P=3, device="cpu")
+    blocks = bias[0, 0] == 0                                              # (P+L, P+L) visible
+    n1 = len(tok.encode("<s>USER: What is it? ASSISTANT:").ids) + len(tok.encode(" red").ids) + 1
+    assert blocks[3 + n1, :3].all()                                       # second pair sees the prefix
+    assert not blocks[3 + n1, 3:3 + n1].any()                             # but not the first pair
+    assert pos[0, 3 + n1].item() == 3                                     # and restarts its positions
+    assert abs(w[tgt != -100].sum().item() * 1.0 - 1.0) < 1e-5            # weights: mean over pairs
+
+
+def test_all_stages_run_resume_and_answer(tmp_path, capsys):
+    cfg = small_config(tmp_path)
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(cfg.to_dict()))
+    assert main(["--config", str(path)]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    progress = [x for x in lines if "loss" in x]
+    assert {x["stage"] for x in progress} == {"stage0_encoders", "stage0_lm", "stage1", "stage2"}
+    assert all(k in progress[0] for k in ("stage", "step", "loss", "lr", "samples_per_s", "eta_s"))
+    assert all(torch.isfinite(torch.tensor(x["loss"])) for x in progress)
+    model, tok, state = load_checkpoint(tmp_path / "run" / "final.pt")
+    assert state["model_config"]["dim"] == 64 and state["train_config"]["train_clips"] == 6
+    s0, _, _ = load_checkpoint(tmp_path / "run" / "stage0_encoders.pt")
+    for a, b in zip(s0.vis_enc.parameters(), model.vis_enc.parameters()):
+        assert torch.equal(a, b)                                          # frozen after stage 0
+    # resuming a finished run does no more steps
+    assert main(["--config", str(path)]) == 0
+    again = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert not [x for x in again if "loss" in x]
+    runner = load_model(tmp_path / "run" / "final.pt")
+    f, s = torch.randn(8, 3, 224, 224).numpy(), torch.randn(8, 1, 128, 204).numpy()
+    answers = runner.answer(f, s, ["What pitch is the sound?", "What colour is the circle?"], max_new_tokens=4)
+    assert len(answers) == 2 and all(isinstance(a, str) for a in answers)

@@ -1,7 +1,10 @@
 """Evaluation of a Dolphin checkpoint or bundle on held-out AVU-Synth MP4 clips.
 
     python -m avu_trainer.eval --model CKPT_OR_BUNDLE --clips DIR --out eval.json
-        [--ablation name=path ...] [--max-clips N] [--max-new-tokens 32]
+        [--generate 500 --seed 1000000] [--ablation name=path ...] [--max-clips N]
+
+`--generate N` first writes the held-out clips (AVU-Synth MP4, seeds S .. S+N-1; existing clips are
+kept), so one command reproduces an eval.json. Training uses other seeds (10_000_000 and up).
 
 Each clip is decoded as inference sees it (ffmpeg, then the preprocess recipes) and every Q&A of
 its ground-truth JSON is asked, one question at a time without conversation history.
@@ -31,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 WHITE_NOISE_STD = 0.1
+EVAL_SEED = 1_000_000
 REJECTION_PREFIXES = ("there is no", "there are no")
 ARTICLES = {"a", "an", "the"}
 STOPWORDS = ARTICLES | {"is", "are", "of", "at", "in", "on", "and", "it", "its", "to", "from",
@@ -162,27 +166,43 @@ def _reliance_items(gt: dict) -> dict[str, list[int]]:
             for m in ("audio", "visual")}
 
 
-def evaluate_runners(runners: dict, clips: list[tuple[Path, dict]], max_new_tokens: int = 32,
-                     workers: int = 2, reliance: bool = True, log=None) -> dict:
-    """Ask every runner every question of every clip; returns {name: per-question records}."""
+def _ask(runner, frames, spec, questions: list[str], idx: list[int], max_new_tokens: int) -> dict[int, str]:
+    if not idx:
+        return {}
+    return dict(zip(idx, runner.answer(frames, spec, [questions[k] for k in idx], max_new_tokens)))
+
+
+def evaluate_runners(runners: dict, clips: list[tuple[Path, dict]], max_new_tokens: int = 48,
+                     short_max_new_tokens: int = 16, workers: int = 2, reliance: bool = True,
+                     clip_limits: dict[str, int] | None = None, log=None) -> dict:
+    """Ask every runner every question of every clip; returns {name: per-question records}.
+
+    Captions and keyword lists (pretrain) get `max_new_tokens`; every other answer is short and
+    gets `short_max_new_tokens`, in its own batch so one long caption does not hold it up.
+    `clip_limits[name]` evaluates that runner on the first clips only (ablations).
+    """
     records: dict[str, list[dict]] = {name: [] for name in runners}
+    limits = clip_limits or {}
+    paths = [str(p) for p, _ in clips]
     pool = get_context("spawn").Pool(workers) if workers > 1 else None
-    it = pool.imap(clip_inputs, [str(p) for p, _ in clips]) if pool else map(clip_inputs, [str(p) for p, _ in clips])
+    it = pool.imap(clip_inputs, paths) if pool else map(clip_inputs, paths)
     t0 = time.time()
     try:
         for ci, ((path, gt), inp) in enumerate(zip(clips, it), 1):
             qs = [q["q"] for q in gt["qa"]]
+            long_idx = [k for k, q in enumerate(gt["qa"]) if q["subset"] == "pretrain"]
+            short_idx = [k for k, q in enumerate(gt["qa"]) if q["subset"] != "pretrain"]
             rel = _reliance_items(gt)
             for name, runner in runners.items():
-                preds = runner.answer(inp["frames"], inp["spec"]["real"], qs, max_new_tokens)
-                alt: dict[str, dict[int, str]] = {}
-                if reliance:
-                    idx = rel["audio"] + rel["visual"]
-                    for variant in ("noise", "silence"):
-                        ans = runner.answer(inp["frames"], inp["spec"][variant], [qs[k] for k in idx],
-                                            max_new_tokens) if idx else []
-                        alt[variant] = dict(zip(idx, ans))
-                for k, (item, pred) in enumerate(zip(gt["qa"], preds)):
+                if ci > limits.get(name, len(clips)):
+                    continue
+                frames, real = inp["frames"], inp["spec"]["real"]
+                preds = {**_ask(runner, frames, real, qs, long_idx, max_new_tokens),
+                         **_ask(runner, frames, real, qs, short_idx, short_max_new_tokens)}
+                alt = {v: _ask(runner, frames, inp["spec"][v], qs, rel["audio"] + rel["visual"],
+                               short_max_new_tokens) for v in (("noise", "silence") if reliance else ())}
+                for k, item in enumerate(gt["qa"]):
+                    pred = preds[k]
                     rec = {"clip": path.name, "level": gt["level"], "subset": item["subset"],
                            "modality": item["modality"], "task": item.get("task"), "q": item["q"],
                            "gold": item["a"], "pred": pred, **score_item(item, pred)}
@@ -300,13 +320,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="eval.json to write")
     p.add_argument("--ablation", action="append", type=_parse_ablation, default=[],
                    help="name=path of an ablation checkpoint (repeatable)")
+    p.add_argument("--generate", type=int, default=0, metavar="N",
+                   help="first write N held-out AVU-Synth MP4 clips into --clips (resumable)")
+    p.add_argument("--seed", type=int, default=EVAL_SEED, help="seed of the first generated clip")
     p.add_argument("--max-clips", type=int, default=None)
-    p.add_argument("--max-new-tokens", type=int, default=32)
+    p.add_argument("--max-new-tokens", type=int, default=48, help="for captions and keyword lists")
+    p.add_argument("--short-max-new-tokens", type=int, default=16, help="for every other answer")
+    p.add_argument("--ablation-max-clips", type=int, default=None,
+                   help="evaluate ablations on the first N clips only (default: all)")
     p.add_argument("--workers", type=int, default=2, help="decoding processes")
     p.add_argument("--no-reliance", action="store_true", help="skip the noise/silence reruns")
     p.add_argument("--records", default=None, help="also write every question's answers (jsonl)")
     a = p.parse_args(argv)
 
+    if a.generate:
+        from .synth.writer import write_mp4_clips
+
+        write_mp4_clips(a.clips, a.generate, a.seed, workers=a.workers)
     clips = list_clips(a.clips, a.max_clips)
     if not clips:
         print(f"error: no AVU-Synth clips (.mp4 + .json) in {a.clips}", file=sys.stderr)
@@ -318,8 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, path in a.ablation:
         runners[name] = load_model(path)
     log = lambda line: print(line, file=sys.stderr, flush=True)
-    records = evaluate_runners(runners, clips, a.max_new_tokens, a.workers,
-                               reliance=not a.no_reliance, log=log)
+    limits = {n: a.ablation_max_clips for n, _ in a.ablation} if a.ablation_max_clips else None
+    records = evaluate_runners(runners, clips, a.max_new_tokens, a.short_max_new_tokens, a.workers,
+                               reliance=not a.no_reliance, clip_limits=limits, log=log)
     summaries = {name: summarise(recs) for name, recs in records.items()}
     result = {
         "model": str(a.model), "clips_dir": str(a.clips), "n_clips": len(clips),
@@ -328,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         **summaries["full"],
         "ablations": {"table": ablation_table(summaries) if len(summaries) > 1 else [],
                       "models": {n: str(pth) for n, pth in a.ablation},
+                      "max_clips": a.ablation_max_clips,
                       "details": {n: s for n, s in summaries.items() if n != "full"}},
         "wall_s": round(time.time() - t0, 1),
     }

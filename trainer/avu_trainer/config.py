@@ -157,6 +157,7 @@ class TrainConfig:
     stage0_lm: StageConfig = field(default_factory=lambda: StageConfig(steps=200, batch_clips=8, lr=2e-3))
     stage1: StageConfig = field(default_factory=lambda: StageConfig(steps=300, batch_clips=8, lr=2e-3))
     stage2: StageConfig = field(default_factory=lambda: StageConfig(steps=900, batch_clips=8, lr=1e-3))
+    init_from: str | None = None     # a checkpoint whose stage-0 products (encoders, LLM, tokenizer) to start from
     qa_per_clip: int = 12            # Q&A pairs sampled per clip per step (encoder runs once per clip)
     device: str = "auto"
     threads: int = 2

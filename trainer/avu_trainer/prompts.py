@@ -23,22 +23,51 @@ FALLBACK_QUESTIONS = [
 META_FORMAT = "field: kw, kw; field: kw"
 
 
-def _from_synth() -> tuple[dict, list[dict]] | None:
+# The questions AVU-Synth asks (synth/text.py qa_pairs), as templates; {shape} and {sound} are
+# filled from `placeholders`. The pipeline uses these to pre-annotate a clip.
+SYNTH_QUESTIONS = [
+    {"subset": "multi_qa", "modality": "av", "q": "What makes the sound?"},
+    {"subset": "multi_qa", "modality": "av", "q": "Is the sound in sync with the picture?"},
+    {"subset": "multi_qa", "modality": "av", "q": "When does it sound?"},
+    {"subset": "multi_qa", "modality": "av", "q": "What mood does the clip have?"},
+    {"subset": "specific", "modality": "audio", "q": "What pitch is the sound?"},
+    {"subset": "specific", "modality": "audio", "q": "What kind of sound is it?"},
+    {"subset": "specific", "modality": "audio", "q": "What is the rhythm of the sound?"},
+    {"subset": "specific", "modality": "audio", "q": "Which shape makes this sound?"},
+    {"subset": "specific", "modality": "audio", "q": "What pitch is the {sound}?"},
+    {"subset": "specific", "modality": "visual", "q": "What colour is the {shape}?"},
+    {"subset": "specific", "modality": "visual", "q": "Where is the {shape}?"},
+    {"subset": "specific", "modality": "visual", "q": "How big is the {shape}?"},
+    {"subset": "specific", "modality": "visual", "q": "How does the {shape} move?"},
+    {"subset": "specific", "modality": "visual", "q": "What is the background?"},
+    {"subset": "specific", "modality": "visual", "q": "Is it indoors or outdoors?"},
+    {"subset": "specific", "modality": "visual", "q": "How many shapes are there?"},
+    {"subset": "specific", "modality": "visual", "q": "Which shape lights up?"},
+    {"subset": "negative", "modality": "visual", "q": "What colour is the {shape}?"},
+    {"subset": "negative", "modality": "audio", "q": "What pitch is the {sound}?"},
+    {"subset": "tasks", "modality": "av", "q": "When does the sound event start and end?", "task": "ave"},
+    {"subset": "tasks", "modality": "av", "q": "Where is the sounding object?", "task": "avl"},
+    {"subset": "tasks", "modality": "av", "q": "What colour is the object making the {sound}?", "task": "avqa"},
+]
+
+
+def _from_synth() -> tuple[dict, list[dict], dict] | None:
     try:
-        from .synth import text as synth_text  # the synth engineer's module; optional here
+        from .synth import text as synth_text
+        from .synth.world import SHAPES, VOICE
     except ImportError:
         return None
-    tasks = getattr(synth_text, "TASK_PROMPTS", None)
-    questions = getattr(synth_text, "QUESTION_TEMPLATES", None)
-    if not tasks or not questions:
-        return None
-    return dict(tasks), list(questions)
+    tasks = {f"caption_{m}": q for m, q in synth_text.PROMPT_CAPTION.items()}
+    tasks.update({f"meta_{m}": q for m, q in synth_text.PROMPT_META.items()})
+    placeholders = {"shape": list(SHAPES), "sound": [VOICE[s][1] for s in SHAPES]}
+    return tasks, SYNTH_QUESTIONS, placeholders
 
 
 def prompt_manifest() -> dict:
-    tasks, questions = _from_synth() or (FALLBACK_TASKS, FALLBACK_QUESTIONS)
+    tasks, questions, placeholders = _from_synth() or (FALLBACK_TASKS, FALLBACK_QUESTIONS, {})
     return {"template": PROMPT_TEMPLATE, "stop": ["</s>"], "tasks": tasks, "questions": questions,
-            "metaFormat": META_FORMAT}
+            "placeholders": placeholders, "metaFormat": META_FORMAT,
+            "rejectionPrefix": "There is no"}
 
 
 def fallback_corpus() -> list[str]:

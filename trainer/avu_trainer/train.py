@@ -163,6 +163,21 @@ class Trainer:
             self.state = st["extra"]["state"]
             self.resume_opt = st["optimizer"]
             log({"event": "resume", **{k: self.state[k] for k in ("stage", "step")}})
+        elif self.cfg.init_from:
+            # ablations share the full run's stage 0: same frozen encoders, same LLM, same tokenizer
+            src, self.tok, _ = load_checkpoint(self.cfg.init_from)
+            self.cfg.model.vocab_size = src.cfg.vocab_size
+            torch.manual_seed(self.cfg.seed)
+            self.model = Dolphin(self.cfg.model)
+            keep = {k: v for k, v in src.state_dict().items() if k.split(".")[0] in ("vis_enc", "aud_enc", "decoder")}
+            missing = self.model.load_state_dict(keep, strict=False)
+            assert not [k for k in missing.missing_keys if k.split(".")[0] in ("vis_enc", "aud_enc", "decoder")]
+            self.state["done"] = ["stage0_encoders", "stage0_lm"]
+            for enc in self.model.encoders():
+                enc.requires_grad_(False).eval()
+            self.resume_opt = None
+            self.tok.save(str(self.out / "tokenizer.json"))
+            log({"event": "init_from", "checkpoint": self.cfg.init_from})
         else:
             self.tok = train_tokenizer(self.cache.texts(), self.cfg.tokenizer_vocab)
             self.cfg.model.vocab_size = max(self.cfg.model.vocab_size, self.tok.get_vocab_size())

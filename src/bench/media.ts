@@ -1,0 +1,171 @@
+// `avu bench` media part (issue 2, item 8): probe, frames, audio + fbank and the whole of extractFeatures on
+// generated 1280x720 H.264/AAC clips, median of N runs, each run interleaved with the Python reference pipeline
+// (scripts/reference/bench_reference.py: ffmpeg subprocesses + numpy/PIL + torchaudio fbank) under the same load,
+// reported as our time / reference time. Targets: features of the 10 s clip ≤ 400 ms median and ≤ 1.0x reference.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { throwIfAborted } from '../core/errors';
+import { findPython } from '../core/python';
+import {
+  decodeAudio16k, describeMediaTools, extractFeatures, extractFrames, frameTimestampsS, listKeyframesS, probeMedia,
+  resolveMediaTools, runTool, segmentBounds, spectrogramsFromPcm, type ResolvedTools,
+} from '../media';
+import { median, type BenchPart, type BenchRunOptions } from './types';
+
+const STAGES = ['probe', 'frames', 'audio', 'features'] as const;
+type Stage = (typeof STAGES)[number];
+
+interface BenchClip {
+  name: string;
+  durationS: number;
+  /** x264 keyframe interval in frames (30 fps). */
+  gop: number;
+  note: string;
+}
+
+const CLIPS: BenchClip[] = [
+  { name: '720p-10s', durationS: 10, gop: 60, note: '1280x720 30 fps H.264 (x264 veryfast, 2 s GOP) + AAC stereo 48 kHz' },
+  { name: '720p-60s', durationS: 60, gop: 60, note: '1280x720 30 fps H.264 (x264 veryfast, 2 s GOP) + AAC stereo 48 kHz' },
+  { name: '720p-10s-longgop', durationS: 10, gop: 250, note: 'as 720p-10s with x264\'s default 250-frame GOP (one keyframe in 8.3 s)' },
+];
+
+function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'scripts', 'reference', 'bench_reference.py'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+async function makeClip(tools: ResolvedTools, clip: BenchClip, dir: string, signal: AbortSignal): Promise<string> {
+  const out = join(dir, `${clip.name}.mp4`);
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp.mp4`;
+  const d = clip.durationS;
+  await runTool(tools.ffmpeg.path, [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${d}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${d}:sample_rate=48000,aformat=channel_layouts=stereo`,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(clip.gop), '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', tmp,
+  ], { signal, timeoutMs: 600_000 });
+  renameSync(tmp, out);
+  return out;
+}
+
+/** The Python reference as a long-lived process, so torch is imported once and runs interleave with ours. */
+class Reference {
+  private readonly lines: AsyncIterableIterator<string>;
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+  static async start(python: string, script: string, signal: AbortSignal): Promise<Reference> {
+    const child = spawn(python, [script, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'], signal });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
+    child.on('error', () => undefined);
+    const ref = new Reference(child);
+    const first = await ref.lines.next();
+    if (first.done) throw new Error(`The Python reference (${python} ${script}) did not start: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}; install torch, torchaudio, numpy and pillow (pip install -e 'trainer[test]') or set AVU_PYTHON.`);
+    return ref;
+  }
+  async time(clip: string, stage: Stage): Promise<number> {
+    this.child.stdin.write(JSON.stringify({ clip, stage }) + '\n');
+    const next = await this.lines.next();
+    if (next.done) throw new Error('The Python reference stopped.');
+    const reply = JSON.parse(next.value) as { ms?: number; error?: string };
+    if (reply.ms === undefined) throw new Error(`The Python reference failed on ${stage}: ${reply.error ?? next.value}`);
+    return reply.ms;
+  }
+  stop(): void {
+    this.child.stdin.end();
+    if (this.child.exitCode === null) this.child.kill();
+  }
+}
+
+async function ours(stage: Stage, clip: string, tools: ResolvedTools, signal: AbortSignal): Promise<number> {
+  const t0 = performance.now();
+  if (stage === 'probe') await probeMedia(clip, { tools, signal });
+  else if (stage === 'features') await extractFeatures(clip, { tools, signal });
+  else {
+    // frames and audio start from a known probe, like the reference's stages.
+    const info = await probeMedia(clip, { tools, signal });
+    const ts = frameTimestampsS(info.durationS);
+    const start = performance.now();
+    if (stage === 'frames') {
+      const keyframesS = (await listKeyframesS(clip, { tools, signal })).map((k) => k - info.startTimeS);
+      await extractFrames(clip, info, ts, { tools, keyframesS, signal });
+    } else {
+      spectrogramsFromPcm(await decodeAudio16k(clip, { tools, signal }), segmentBounds(ts), signal);
+    }
+    return performance.now() - start;
+  }
+  return performance.now() - t0;
+}
+
+const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+
+async function run({ signal, log }: BenchRunOptions): Promise<Record<string, unknown>> {
+  const runs = Math.max(5, Number(process.env.AVU_BENCH_RUNS ?? 5) || 5);
+  const tools = resolveMediaTools();
+  const described = await describeMediaTools({ signal });
+  const dir = process.env.AVU_BENCH_MEDIA ?? join(tmpdir(), 'avu-bench-media-v1');
+  const root = repoRoot();
+  const python = findPython(root);
+  const ref = await Reference.start(python, resolve(root, 'scripts', 'reference', 'bench_reference.py'), signal);
+  const results: Record<string, unknown>[] = [];
+  try {
+    for (const clip of CLIPS) {
+      log(`media: making ${clip.name} (${clip.note})`);
+      const path = await makeClip(tools, clip, dir, signal);
+      const times: Record<Stage, { ours: number[]; reference: number[] }> = {
+        probe: { ours: [], reference: [] }, frames: { ours: [], reference: [] }, audio: { ours: [], reference: [] }, features: { ours: [], reference: [] },
+      };
+      // One warm-up of each side (file cache, torch set-up), not counted.
+      await ours('features', path, tools, signal);
+      await ref.time(path, 'features');
+      for (let r = 0; r < runs; r++) {
+        for (const stage of STAGES) {
+          throwIfAborted(signal);
+          // Alternate who goes first so neither always runs right after the other's cache warm-up.
+          if (r % 2 === 0) {
+            times[stage].ours.push(await ours(stage, path, tools, signal));
+            times[stage].reference.push(await ref.time(path, stage));
+          } else {
+            times[stage].reference.push(await ref.time(path, stage));
+            times[stage].ours.push(await ours(stage, path, tools, signal));
+          }
+        }
+        log(`media: ${clip.name} run ${r + 1}/${runs}: features ${round(times.features.ours.at(-1)!, 0)} ms (reference ${round(times.features.reference.at(-1)!, 0)} ms)`);
+      }
+      const stages: Record<string, unknown> = {};
+      for (const stage of STAGES) {
+        const o = median(times[stage].ours);
+        const p = median(times[stage].reference);
+        stages[stage] = { oursMs: round(o), referenceMs: round(p), ratio: round(o / p, 3), oursRunsMs: times[stage].ours.map((x) => round(x)), referenceRunsMs: times[stage].reference.map((x) => round(x)) };
+      }
+      results.push({ clip: clip.name, durationS: clip.durationS, source: clip.note, runs, stages });
+    }
+  } finally {
+    ref.stop();
+  }
+  const main = results[0]!.stages as Record<Stage, { oursMs: number; ratio: number }>;
+  return {
+    command: 'avu bench --json',
+    machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', loadAverage1m: round(loadavg()[0] ?? 0, 2), node: process.version },
+    tools: { ffmpeg: described.ffmpeg, ffprobe: described.ffprobe },
+    python,
+    reference: 'scripts/reference/bench_reference.py: ffprobe JSON; per frame ffmpeg -ss t full-size RGB + PIL bicubic + crop + numpy normalise; ffmpeg 16 kHz PCM + torchaudio kaldi.fbank (ImageBind recipe); features = the three in sequence',
+    clips: results,
+    targets: {
+      features10sMs: { target: 400, measured: main.features.oursMs, met: main.features.oursMs <= 400 },
+      features10sRatio: { target: 1.0, measured: main.features.ratio, met: main.features.ratio <= 1.0 },
+    },
+  };
+}
+
+export const mediaBench: BenchPart = { name: 'media', run };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DatasetError, throwIfAborted } from '../core/errors';
 import { spectrogramsFromPcm } from '../media/audio';
 import { extractFeatures } from '../media/features';
-import { complete, generate } from './generate';
+import { generateBatch } from './batch-generate';
 import type { KvCache } from './kv-cache';
 import type { DolphinModel } from './model';
 import { PromptBuilder } from './prompts';
@@ -73,8 +73,9 @@ export async function evaluateSet(model: DolphinModel, dir: string, opts: EvalOp
   const prompts = new PromptBuilder(model.manifest.prompts);
   const maxNewTokens = opts.maxNewTokens ?? 32;
   const sig = opts.signal ? { signal: opts.signal } : {};
-  const answer = async (cache: KvCache, q: string): Promise<string> =>
-    (await complete(generate(model, cache, prompts.render(q), { maxNewTokens, ...sig }))).text;
+  // All questions of a clip decode together, as the trainer's eval does.
+  const answerAll = async (cache: KvCache, qs: string[]): Promise<string[]> =>
+    (await generateBatch(model, cache, qs.map((q) => prompts.render(q)), { maxNewTokens, ...sig })).map((r) => r.text);
   const withPrefix = async <T>(frames: Float32Array, specs: Float32Array, fn: (c: KvCache) => Promise<T>): Promise<T> => {
     const cache = await model.prefill(await model.encode(frames, specs));
     try {
@@ -87,11 +88,7 @@ export async function evaluateSet(model: DolphinModel, dir: string, opts: EvalOp
   for (const [ci, clip] of clips.entries()) {
     throwIfAborted(opts.signal);
     const f = await extractFeatures(clip.mp4, sig);
-    const preds = await withPrefix(f.frames, f.spectrograms, async (c) => {
-      const out: string[] = [];
-      for (const item of clip.gt.qa) out.push(await answer(c, item.q));
-      return out;
-    });
+    const preds = await withPrefix(f.frames, f.spectrograms, (c) => answerAll(c, clip.gt.qa.map((item) => item.q)));
     const alt: Record<'noise' | 'silence', Map<number, string>> = { noise: new Map(), silence: new Map() };
     const idx = clip.gt.qa.flatMap((q, k) => (q.subset === 'specific' && (q.modality === 'audio' || q.modality === 'visual') ? [k] : []));
     if (opts.reliance !== false && idx.length) {
@@ -99,9 +96,8 @@ export async function evaluateSet(model: DolphinModel, dir: string, opts: EvalOp
       for (const variant of ['noise', 'silence'] as const) {
         const pcm = variant === 'noise' ? whiteNoise(clip.name, n) : new Float32Array(n);
         const specs = spectrogramsFromPcm(pcm, f.segments, opts.signal);
-        await withPrefix(f.frames, specs, async (c) => {
-          for (const k of idx) alt[variant].set(k, await answer(c, clip.gt.qa[k]!.q));
-        });
+        const answers = await withPrefix(f.frames, specs, (c) => answerAll(c, idx.map((k) => clip.gt.qa[k]!.q)));
+        idx.forEach((k, j) => alt[variant].set(k, answers[j] ?? ''));
       }
     }
     clip.gt.qa.forEach((item, k) => {

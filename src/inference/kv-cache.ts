@@ -1,7 +1,7 @@
 // The decoder's KV cache: past_key_values.{i}.key|value fed in, present.{i}.key|value taken back.
 // On GPU providers the present tensors stay on the device and are fed back as they are; the cache
 // disposes the tensors it replaces, except shared ones (a clip's prefix serves every prompt).
-import { disposeTensor, f32, type Tensor } from './runtime';
+import { disposeTensor, f32, readF32, type Tensor } from './runtime';
 
 export interface KvLayout {
   layers: number;
@@ -44,6 +44,18 @@ export class KvCache {
   /** A cache that starts from this one's tensors without ever disposing them. */
   fork(): KvCache {
     return new KvCache(this.layout, new Map(this.tensors), this.length, this.batch, true);
+  }
+
+  /** This cache (batch 1) repeated for `batch` rows, as new host tensors; this one is left as it is. */
+  async tile(batch: number): Promise<KvCache> {
+    const t = new Map<string, Tensor>();
+    for (const [name, src] of this.tensors) {
+      const data = await readF32(src);
+      const out = new Float32Array(data.length * batch);
+      for (let b = 0; b < batch; b++) out.set(data, b * data.length);
+      t.set(name, f32(out, [batch, ...src.dims.slice(1)]));
+    }
+    return new KvCache(this.layout, t, this.length, batch, false);
   }
 
   feeds(): Record<string, Tensor> {

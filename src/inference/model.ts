@@ -128,6 +128,41 @@ export class DolphinModel {
     return data.slice((s - 1) * v, s * v);
   }
 
+  /**
+   * Batched decoder step: embeds [B,S,D], mask [B,past+S] (0 = padding), positions [B,S];
+   * appends to the cache (batch B); returns the last position's logits of every row, [B*V].
+   */
+  async forwardBatch(embeds: Tensor, mask: BigInt64Array, positions: BigInt64Array, cache: KvCache): Promise<Float32Array> {
+    const [b = 1, s = 0] = embeds.dims;
+    const total = cache.length + s;
+    if (total > this.manifest.decoder.maxPositions) {
+      throw new ModelError('context-full', `The prompt and answer need ${total} positions but ${this.bundle.dir} allows ${this.manifest.decoder.maxPositions}; lower the token budget.`);
+    }
+    const out = await this.sessions.decoder.run({
+      inputs_embeds: embeds,
+      attention_mask: i64(mask, [b, total]),
+      position_ids: i64(positions, [b, s]),
+      ...cache.feeds(),
+    });
+    const logits = out.logits;
+    if (!logits) throw new ModelError('graph-mismatch', `${this.sessions.decoder.file} returned no logits.`);
+    cache.update(out, s);
+    const v = logits.dims[2] ?? 0;
+    const data = await readF32(logits);
+    const last = new Float32Array(b * v);
+    for (let r = 0; r < b; r++) last.set(data.subarray((r * s + s - 1) * v, (r * s + s) * v), r * v);
+    return last;
+  }
+
+  /** inputs_embeds for a batch of id rows of equal length, [B,S,D]. */
+  async embedRows(rows: readonly (readonly number[])[]): Promise<Tensor> {
+    const d = this.manifest.decoder.hiddenSize;
+    const s = rows[0]?.length ?? 0;
+    const out = new Float32Array(rows.length * s * d);
+    for (const [r, ids] of rows.entries()) out.set(await readF32(await this.embed(ids)), r * s * d);
+    return f32(out, [rows.length, s, d]);
+  }
+
   /** The KV cache of a clip's prefix: every prompt for that clip starts from it. */
   async prefill(prefix: Tensor): Promise<KvCache> {
     const cache = KvCache.empty(this.layout);

@@ -4,7 +4,8 @@
 import { basename, extname } from 'node:path';
 import { throwIfAborted } from '../core/errors';
 import type { AvuSample, MediaInfo, MetaKeywords, Modality, QaItem, Subset } from '../dataset/record';
-import { complete, generate, type GenerateOptions, type GenerationResult, type TokenEvent } from './generate';
+import { generateBatch } from './batch-generate';
+import { generate, type GenerateOptions, type GenerationResult, type TokenEvent } from './generate';
 import type { KvCache } from './kv-cache';
 import type { SamplingOptions } from './logits-processors';
 import { consistencyScore, parseMeta } from './meta-parse';
@@ -86,7 +87,7 @@ export class DolphinPipeline {
     this.prompts = new PromptBuilder(model.manifest.prompts);
   }
 
-  /** Streams one answer after a clip's prefix cache. */
+  /** Streams one answer after a clip's prefix cache (the review UI's "ask again"). */
   ask(cache: KvCache, question: string, opts: GenerateOptions): AsyncGenerator<TokenEvent, GenerationResult> {
     return generate(this.model, cache, this.prompts.render(question), opts);
   }
@@ -105,39 +106,43 @@ export class DolphinPipeline {
     let firstTokenAt = 0;
     const totals = { generatedTokens: 0, decodeSteps: 0, decodeMs: 0, prefillMs: 0 };
     const gen: GenerateOptions = { ...opts, maxNewTokens: opts.maxNewTokens ?? 48, ...sig };
-    const run = async (stage: Stage, question: string): Promise<string> => {
-      const r = await complete(this.ask(cache, question, gen), (e) => {
+    // One batch per dependency level: captions and meta together, then the Q&A (its questions use the meta).
+    const runAll = async (items: Array<{ stage: Stage; question: string }>): Promise<string[]> => {
+      const rs = await generateBatch(this.model, cache, items.map((i) => this.prompts.render(i.question)), gen, (row, e) => {
         if (firstTokenAt === 0) firstTokenAt = performance.now();
-        opts.onToken?.(stage, e);
+        const item = items[row];
+        if (item) opts.onToken?.(item.stage, e);
       });
-      totals.generatedTokens += r.ids.length;
-      totals.decodeSteps += r.decodeSteps;
-      totals.decodeMs += r.decodeMs;
-      totals.prefillMs += r.prefillMs;
-      return r.text;
+      for (const r of rs) {
+        totals.generatedTokens += r.ids.length;
+        totals.decodeSteps += r.decodeSteps;
+      }
+      totals.decodeMs += rs[0]?.decodeMs ?? 0;
+      totals.prefillMs += rs[0]?.prefillMs ?? 0;
+      return rs.map((r) => r.text);
     };
     try {
-      const captions = {
-        audio: await run({ kind: 'caption', modality: 'audio' }, this.prompts.task('caption_audio')),
-        visual: await run({ kind: 'caption', modality: 'visual' }, this.prompts.task('caption_visual')),
-        av: await run({ kind: 'caption', modality: 'av' }, this.prompts.task('caption_av')),
-      };
+      const [ca, cv, cav, ma, mv] = await runAll([
+        { stage: { kind: 'caption', modality: 'audio' }, question: this.prompts.task('caption_audio') },
+        { stage: { kind: 'caption', modality: 'visual' }, question: this.prompts.task('caption_visual') },
+        { stage: { kind: 'caption', modality: 'av' }, question: this.prompts.task('caption_av') },
+        { stage: { kind: 'meta', modality: 'audio' }, question: this.prompts.task('meta_audio') },
+        { stage: { kind: 'meta', modality: 'visual' }, question: this.prompts.task('meta_visual') },
+      ]);
+      const captions = { audio: ca ?? '', visual: cv ?? '', av: cav ?? '' };
       const t4 = performance.now();
       const format = this.model.manifest.prompts.metaFormat;
-      const meta = {
-        audio: parseMeta(await run({ kind: 'meta', modality: 'audio' }, this.prompts.task('meta_audio')), format),
-        visual: parseMeta(await run({ kind: 'meta', modality: 'visual' }, this.prompts.task('meta_visual')), format),
-      };
+      const meta = { audio: parseMeta(ma ?? '', format), visual: parseMeta(mv ?? '', format) };
       const t5 = performance.now();
-      const qa: QaItem[] = [];
+      const asked: Array<Omit<QaItem, 'a'>> = [];
       for (const [i, tpl] of this.model.manifest.prompts.questions.entries()) {
         const modality = tpl.modality as Modality;
         const q = fillQuestion(tpl.q, meta, modality);
         if (q === null) continue;
-        const id = `q${String(i).padStart(2, '0')}`;
-        const a = await run({ kind: 'qa', id }, q);
-        qa.push({ id, subset: tpl.subset as Subset, modality, q, a, origin: 'model', status: 'pending' });
+        asked.push({ id: `q${String(i).padStart(2, '0')}`, subset: tpl.subset as Subset, modality, q, origin: 'model', status: 'pending' });
       }
+      const answers = await runAll(asked.map((item) => ({ stage: { kind: 'qa', id: item.id }, question: item.q })));
+      const qa: QaItem[] = asked.map((item, k) => ({ id: item.id, subset: item.subset, modality: item.modality, q: item.q, a: answers[k] ?? '', origin: item.origin, status: item.status }));
       const t6 = performance.now();
       const consistency = consistencyScore(meta.audio, meta.visual);
       const relPath = opts.relPath ?? basename(clip);
@@ -165,6 +170,7 @@ export class DolphinPipeline {
         encoderMs: t2 - t1,
         prefixMs: t3 - t2,
         firstTokenMs: (firstTokenAt || t6) - t0,
+        // Captions and meta share one batch: captionsMs covers both, metaMs only the parsing.
         captionsMs: t4 - t3,
         metaMs: t5 - t4,
         qaMs: t6 - t5,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CancelledError } from '../../src/core/errors';
 import { complete, generate } from '../../src/inference/generate';
+import { generateBatch } from '../../src/inference/batch-generate';
 import type { KvCache } from '../../src/inference/kv-cache';
 import { RepetitionPenalty, TopK, TopP } from '../../src/inference/logits-processors';
 import { formatMeta, parseMeta, consistencyScore } from '../../src/inference/meta-parse';
@@ -106,6 +107,18 @@ describe('generation on real sessions', () => {
     const r = await complete(generate(model, cache, prompt, { maxNewTokens: 12, stop: [word] }));
     assert.equal(r.finishReason, 'stop');
     assert.ok(!r.text.includes(word));
+  });
+
+  it('prompts decoded together give the same answers as one at a time', async () => {
+    const prompts = ['<s>USER: Describe what you see. ASSISTANT:', '<s>USER: What sound is heard? ASSISTANT:', '<s>USER: List the audio keywords. ASSISTANT:'];
+    const streamed: string[] = ['', '', ''];
+    const batch = await generateBatch(model, cache, prompts, { maxNewTokens: 12 }, (r, e) => (streamed[r] += e.text));
+    for (const [r, p] of prompts.entries()) {
+      const one = await complete(generate(model, cache, p, { maxNewTokens: 12 }));
+      assert.deepEqual(batch[r]!.ids, one.ids, `row ${r}`);
+      assert.equal(batch[r]!.text, one.text);
+      assert.equal(streamed[r]!.trim(), one.text);
+    }
   });
 
   it('an abort stops between decode steps with CancelledError', async () => {

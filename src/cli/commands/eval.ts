@@ -2,7 +2,7 @@
 // The trainer's eval metrics (accuracy per subset and modality, negatives, audio reliance under white
 // noise and silence) computed through the TypeScript pipeline; --compare shows each metric beside the
 // trainer's eval.json and fails when one differs by more than 1 percentage point.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
@@ -18,6 +18,7 @@ const HELP = `Usage: avu eval --model DIR --set <dir> [--json] [--compare eval.j
   --no-reliance        skip the white-noise and silence reruns
   --compare FILE       the trainer's eval.json: per-metric differences, exit 1 if any exceeds 1 pp
   --device D           auto | cpu | cuda | webgpu
+  --records FILE       also write every question's answers (jsonl, as eval.py --records)
   --json               the summary as JSON (the trainer's eval.json layout)
 `;
 
@@ -34,6 +35,7 @@ export const command: Command = {
       'max-clips': { type: 'string' },
       'max-new-tokens': { type: 'string' },
       'no-reliance': { type: 'boolean' },
+      records: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     }, false);
     void positionals;
@@ -57,6 +59,7 @@ export const command: Command = {
     } finally {
       await model.dispose();
     }
+    if (values.records) await writeFile(values.records, result.records.map((r) => JSON.stringify({ model: 'full', ...r })).join('\n') + '\n');
     const out = {
       model: values.model ?? 'models/dolphin-tiny',
       clips_dir: values.set,

@@ -116,3 +116,19 @@ def test_every_generated_question_matches_a_published_template():
                 assert q["q"] in TASK_PROMPTS.values()
                 continue
             assert any(s == q["subset"] and m == q["modality"] and p.match(q["q"]) for s, m, p in pats), q
+
+
+def test_lit_state_at_t_i_does_not_depend_on_the_decoders_frame_rule():
+    # Python's preprocess takes the last frame at or before t_i, src/media the first at or after
+    import math
+
+    from avu_trainer.synth.render import FPS, frame_times, is_lit
+    from avu_trainer.synth.world import sample_world
+
+    for seed in range(300):
+        w = sample_world(seed, "high")
+        obj = next(o for o in w.objects if o.lit)
+        for t in frame_times(w.duration_s):
+            before = math.floor(t * FPS + 1e-6) / FPS
+            after = math.ceil(t * FPS - 1e-6) / FPS
+            assert is_lit(w, obj, before) == is_lit(w, obj, after), (seed, t)

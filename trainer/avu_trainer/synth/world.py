@@ -139,6 +139,15 @@ class World:
         return self.sounding_object or self.objects[0]
 
 
+def _frame_rule_safe(duration_s: float, bounds: tuple[float, ...], frame_s: float = 0.1) -> bool:
+    """No bound b with a sampling time t_i in (b - frame_s, b): there the last video frame at or
+    before t_i and the first one at or after it would disagree about whether the shape is lit, so
+    a decoder taking either rule (Python's preprocess takes the first, src/media the second) sees
+    the same thing. Frames are 0.1 s apart (render.FPS = 10); bounds sit on that grid."""
+    times = [(i + 0.5) * duration_s / 8 for i in range(8)]
+    return not any(b - frame_s + 1e-6 < t < b - 1e-6 for b in bounds for t in times)
+
+
 def _choice(rng: np.random.Generator, items):
     return items[int(rng.integers(len(items)))]
 
@@ -158,8 +167,11 @@ def sample_world(seed: int, level: str | None = None, audio: str = "real") -> Wo
     source = _choice(rng, SHAPES)
     rhythm = _choice(rng, RHYTHMS)
     half_steps = int(duration * 2)
-    length = int(rng.integers(3, half_steps - 1)) / 2  # 1.5 s .. duration-1.0 s
-    start = int(rng.integers(0, int((duration - length) * 2) + 1)) / 2
+    while True:
+        length = int(rng.integers(3, half_steps - 1)) / 2  # 1.5 s .. duration-1.0 s
+        start = int(rng.integers(0, int((duration - length) * 2) + 1)) / 2
+        if _frame_rule_safe(duration, (start, start + length)):
+            break
     sound = Sound(source, pitch, rhythm, start, start + length)
 
     n_obj = int(rng.integers(1, 3))

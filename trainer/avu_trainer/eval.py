@@ -18,6 +18,8 @@ Metrics (all answers compared after `normalise`):
 - audio reliance (paper Figure 1): the Specific audio and Specific visual questions are asked again
   with the decoded audio replaced by white noise (std WHITE_NOISE_STD) and by silence; reported
   is the fraction of answers that change. Audio answers should change, visual answers should not.
+- diagnostics: accuracy per question template (`by_question`), accuracy of Specific questions per
+  consistency level, and the share of closed-set answers that are in AVU-Synth's vocabulary.
 - ablations (paper Table 5(a)): the same metrics for each `--ablation name=path`, in one table.
 """
 from __future__ import annotations
@@ -32,6 +34,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+
+from .vocab import template_of, in_vocabulary
 
 WHITE_NOISE_STD = 0.1
 EVAL_SEED = 1_000_000
@@ -237,6 +241,16 @@ def summarise(records: list[dict]) -> dict:
     for r in records:
         if r["subset"] == "specific":
             by_level[f"{r['level']}/{r['modality']}"].append(r["score"])
+    by_template: dict[str, list[float]] = defaultdict(list)
+    in_vocab: list[float] = []
+    for r in records:
+        if r["subset"] == "pretrain":
+            continue
+        found = template_of(r["q"])
+        by_template[f"{r['subset']}/{r['modality']}: {found[0] if found else r['q']}"].append(r["score"])
+        ok = in_vocabulary(r["q"], r["pred"])
+        if ok is not None:
+            in_vocab.append(float(ok))
     ave_iou = [r["iou"] for r in records if "iou" in r]
     neg = [float(is_rejection(r["pred"])) for r in records if r["subset"] == "negative"]
     answerable = [float(is_rejection(r["pred"])) for r in records if r["subset"] != "negative"]
@@ -254,6 +268,8 @@ def summarise(records: list[dict]) -> dict:
         "n_clips": len({r["clip"] for r in records}),
         "accuracy": accuracy,
         "specific_by_level": {k: _rate(v) for k, v in sorted(by_level.items())},
+        "by_question": {k: {"score": _rate(v), "n": len(v)} for k, v in sorted(by_template.items())},
+        "answers_in_vocabulary": _rate(in_vocab),
         "ave_iou_at_0_5": _rate([float(x >= 0.5) for x in ave_iou]),
         "ave_mean_iou": _rate(ave_iou),
         "negatives": {"rejection_rate": _rate(neg), "n_negative": len(neg),

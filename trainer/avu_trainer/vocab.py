@@ -53,7 +53,7 @@ ANSWERS: dict[str, list[str]] = {
 }
 
 
-def _template_of(question: str) -> tuple[str, dict[str, str]] | None:
+def template_of(question: str) -> tuple[str, dict[str, str]] | None:
     templates = {x["q"] for x in QUESTION_TEMPLATES} | set(ANSWERS)
     for t in sorted(templates, key=lambda t: ("{" in t, t)):  # literal templates before slotted ones
         pat = "^" + re.escape(t).replace(r"\{shape\}", "(?P<shape>[a-z]+)").replace(
@@ -67,7 +67,7 @@ def _template_of(question: str) -> tuple[str, dict[str, str]] | None:
 def in_vocabulary(question: str, answer: str) -> bool | None:
     """Whether `answer` is one of the answers AVU-Synth can give to `question`; None when the
     question has no closed answer set (captions, times, moods, ...)."""
-    found = _template_of(question)
+    found = template_of(question)
     if found is None or found[0] not in ANSWERS:
         return None
     template, slots = found

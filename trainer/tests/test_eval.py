@@ -70,6 +70,7 @@ def test_summarise_counts_rejections_reliance_and_acceptance():
     acc = s["acceptance"]
     assert acc["specific_visual_accuracy"]["pass"] is True
     assert acc["specific_audio_accuracy"]["pass"] is False and acc["all_pass"] is False
+    assert s["answers_in_vocabulary"] is None  # the hand-written questions above have no template
     table = E.ablation_table({"full": s, "no_adapter": s})
     assert [r["model"] for r in table] == ["full", "no_adapter"]
 
@@ -104,5 +105,7 @@ def test_evaluate_runners_end_to_end_on_two_mp4_clips(tmp_path):
     assert s["accuracy"]["specific/audio"]["score"] == 1.0
     assert s["negatives"]["rejection_rate"] == 1.0
     assert s["negatives"]["false_rejection_rate"] == 0.0
+    assert s["answers_in_vocabulary"] == 1.0
+    assert s["by_question"]["specific/visual: What colour is the {shape}?"]["score"] == 1.0
     assert s["audio_reliance"]["audio"]["changed_under_noise"] == 1.0
     assert s["audio_reliance"]["visual"]["changed_under_noise"] == 0.0

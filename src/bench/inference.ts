@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelError, throwIfAborted } from '../core/errors';
+import type { BenchPart } from './types';
 import { findPython } from '../core/python';
 import { extractFeatures } from '../media/features';
 import { runTool } from '../media/process';
@@ -38,7 +39,7 @@ export interface Target {
   ok: boolean;
 }
 
-export interface InferenceBenchResult {
+export type InferenceBenchResult = {
   model: string;
   provider: string;
   clip: string;
@@ -63,7 +64,7 @@ export interface InferenceBenchResult {
   /** TypeScript time / Python time (below 1 is faster); decode and clips/s as Python rate / TypeScript rate. */
   ratios: null | Record<string, number>;
   targets: Record<string, Target>;
-}
+};
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const target = (value: number, limit: number, kind: 'max' | 'min'): Target => ({ value, limit, kind, ok: kind === 'max' ? value <= limit : value >= limit });
@@ -214,3 +215,16 @@ export async function runInferenceBench(opts: InferenceBenchOptions = {}): Promi
     rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+/** The `avu bench` part; skips (with the reason in its figures) when no bundle is installed. */
+export const inferenceBench: BenchPart = {
+  name: 'inference',
+  async run({ signal, log }) {
+    const model = resolve(process.env.AVU_BENCH_MODEL ?? defaultModelDir());
+    if (!existsSync(join(model, 'manifest.json'))) {
+      log(`inference: skipped, no model bundle at ${model} (set AVU_BENCH_MODEL to a bundle)`);
+      return { skipped: `no model bundle at ${model}` };
+    }
+    return runInferenceBench({ model, signal, progress: log });
+  },
+};

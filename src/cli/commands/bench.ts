@@ -5,9 +5,11 @@ import { parseCommandArgs } from '../command';
 import { UsageError } from '../../core/errors';
 import type { BenchPart } from '../../bench/types';
 import { mediaBench } from '../../bench/media';
+import { inferenceBench } from '../../bench/inference';
 
 const parts: BenchPart[] = [
   mediaBench,
+  inferenceBench,
 ];
 
 const HELP = `Usage: avu bench [--json] [--only ${parts.map((p) => p.name).join(',')}]

@@ -109,3 +109,34 @@ def test_evaluate_runners_end_to_end_on_two_mp4_clips(tmp_path):
     assert s["by_question"]["specific/visual: What colour is the {shape}?"]["score"] == 1.0
     assert s["audio_reliance"]["audio"]["changed_under_noise"] == 1.0
     assert s["audio_reliance"]["visual"]["changed_under_noise"] == 0.0
+
+
+class _ParrotRunner:
+    """Says the first answer it was taught for each question, whatever the media."""
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def answer(self, frames, spectrograms, questions, max_new_tokens):
+        assert tuple(frames.shape) == (8, 3, 224, 224) and tuple(spectrograms.shape) == (8, 1, 128, 204)
+        return [self.answers.get(q, "red") for q in questions]
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+def test_cli_writes_eval_json_with_ablation_table(tmp_path, monkeypatch):
+    import json
+    import sys
+    import types
+
+    fake = types.ModuleType("avu_trainer.infer")
+    fake.load_model = lambda path: _ParrotRunner({"What pitch is the sound?": "low"} if "full" in str(path) else {})
+    monkeypatch.setitem(sys.modules, "avu_trainer.infer", fake)
+    out = tmp_path / "eval.json"
+    rc = E.main(["--model", "full.pt", "--clips", str(tmp_path / "clips"), "--generate", "2",
+                 "--seed", "77", "--out", str(out), "--ablation", "no_adapter=abl.pt", "--workers", "1"])
+    assert rc == 0
+    res = json.loads(out.read_text())
+    assert res["n_clips"] == 2 and sum(res["levels"].values()) == 2
+    assert [r["model"] for r in res["ablations"]["table"]] == ["full", "no_adapter"]
+    assert res["audio_reliance"]["audio"]["changed_under_noise"] == 0.0  # a parrot ignores the audio
+    assert set(res["acceptance"]) >= {"specific_audio_accuracy", "negative_rejection_rate", "all_pass"}

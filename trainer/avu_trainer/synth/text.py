@@ -15,7 +15,7 @@ left|moving right], emotion [colour mood of the main object]. Field vocabularies
 - low:    nothing shared:                0
 so thresholds high >= 0.25 and medium >= 0.05 recover the level of every clip (`level_from_score`).
 A per-field mean of Jaccard over the fields both modalities fill (event, object, action,
-emotion) separates them too: high 0.63-0.75, medium 0.13-0.25, low 0.
+emotion) separates them too: high 0.625-0.75, medium 0.125-0.25, low 0.
 
 Answers are short and templated; every rejection of a false premise starts with "There is no"
 (the detector in `avu_trainer.eval`).

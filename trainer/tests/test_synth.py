@@ -132,3 +132,22 @@ def test_lit_state_at_t_i_does_not_depend_on_the_decoders_frame_rule():
             before = math.floor(t * FPS + 1e-6) / FPS
             after = math.ceil(t * FPS - 1e-6) / FPS
             assert is_lit(w, obj, before) == is_lit(w, obj, after), (seed, t)
+
+
+def test_committed_samples_match_the_generator():
+    import json
+    from pathlib import Path
+
+    from avu_trainer.synth.world import LEVELS
+
+    samples = sorted((Path(__file__).resolve().parents[2] / "samples" / "avu-synth").glob("*.json"))
+    assert len(samples) == 12
+    levels = []
+    for k, path in enumerate(samples):
+        gt = json.loads(path.read_text())
+        assert gt["level"] == LEVELS[k % 3]  # made with --balanced
+        clip = make_clip(gt["seed"], gt["level"])
+        assert gt == json.loads(json.dumps({**clip.ground_truth(), "clip": path.with_suffix(".mp4").name}))
+        assert path.with_suffix(".mp4").stat().st_size > 10_000
+        levels.append(gt["level"])
+    assert {lvl: levels.count(lvl) for lvl in LEVELS} == {"high": 4, "medium": 4, "low": 4}

@@ -40,13 +40,14 @@ def frame_times(duration_s: float, count: int = FRAME_COUNT) -> list[float]:
 
 
 def _resize_crop(frame: np.ndarray) -> np.ndarray:
+    # torchvision's Resize(224) + CenterCrop(224): the longer side is truncated, crop offsets are
+    # rounded half to even (Python's round); src/media/frames.ts plans the same sizes
     h, w = frame.shape[:2]
     if min(h, w) != FRAME_SIZE:
-        scale = FRAME_SIZE / min(h, w)
-        nw, nh = max(FRAME_SIZE, round(w * scale)), max(FRAME_SIZE, round(h * scale))
+        nw, nh = (FRAME_SIZE, FRAME_SIZE * h // w) if w <= h else (FRAME_SIZE * w // h, FRAME_SIZE)
         frame = np.asarray(Image.fromarray(frame).resize((nw, nh), Image.BICUBIC))
         h, w = nh, nw
-    top, left = (h - FRAME_SIZE) // 2, (w - FRAME_SIZE) // 2
+    top, left = round((h - FRAME_SIZE) / 2), round((w - FRAME_SIZE) / 2)
     return frame[top:top + FRAME_SIZE, left:left + FRAME_SIZE]
 
 

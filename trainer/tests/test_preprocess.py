@@ -26,7 +26,7 @@ def test_frames_to_tensor_resizes_short_side_and_centre_crops():
     frames[:, :, 160:] = 255  # right half white
     got = P.frames_to_tensor(frames)
     assert got.shape == (8, 3, 224, 224)
-    # 320x240 -> 299x224, crop x from 37: the white edge lands near column 150 - 37 = 112
+    # 320x240 -> 298x224 (torchvision truncates), crop x from 37: the white edge lands near 149 - 37 = 112
     col = got[0, 0, 100].numpy()
     assert col[100] < 0 < col[124]
 

@@ -17,7 +17,8 @@ export function registerSafeCommand<A extends unknown[], R>(
     } catch (err) {
       if (err instanceof CancelledError) return undefined;
       const sentence = describeError(err);
-      log.error(`${id}: ${sentence}`, err instanceof Error && err.cause !== undefined ? String(err.cause) : '');
+      const cause = err instanceof Error && err.cause !== undefined ? ` (cause: ${String(err.cause)})` : '';
+      log.error(`${id}: ${sentence}${cause}`);
       void vscode.window.showErrorMessage(sentence);
       return undefined;
     }

@@ -155,7 +155,9 @@ export async function runInferenceBench(opts: InferenceBenchOptions = {}): Promi
       const decodeTokensPerS = dec.decodeSteps / (dec.decodeMs / 1000);
       say(`inference: ${clips.length} clips in a row`);
       t = performance.now();
-      for (const c of clips) await pipeline.annotate(c, { maxNewTokens, ...(signal ? { signal } : {}) });
+      for await (const r of pipeline.annotateMany(clips, clips, { maxNewTokens, ...(signal ? { signal } : {}) })) {
+        if (!r.ok) throw r.error;
+      }
       const clipsPerS = clips.length / ((performance.now() - t) / 1000);
       const peakRssMB = Math.max(peak, process.memoryUsage().rss) / 2 ** 20;
 

@@ -1,6 +1,8 @@
 // The trainer's eval metrics (trainer/avu_trainer/eval.py), ported exactly: normalisation, exact match,
 // keyword F1, temporal IoU, the rejection detector, and the summary with its acceptance targets.
 // A change there must be mirrored here; `avu eval --compare eval.json` shows any drift per metric.
+// Not ported: eval.py's AVU-Synth diagnostics (by_question, answers_in_vocabulary), which need the
+// generator's vocabulary rather than the bundle.
 
 export const WHITE_NOISE_STD = 0.1;
 const REJECTION_PREFIXES = ['there is no', 'there are no'];

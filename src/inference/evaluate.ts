@@ -19,7 +19,10 @@ export interface GroundTruth {
 }
 
 export interface EvalOptions {
+  /** Captions and keyword lists (pretrain); default 48 as eval.py. */
   maxNewTokens?: number;
+  /** Every other answer, decoded in its own batch; default 16 as eval.py. */
+  shortMaxNewTokens?: number;
   maxClips?: number;
   reliance?: boolean;
   signal?: AbortSignal;
@@ -71,11 +74,12 @@ export async function evaluateSet(model: DolphinModel, dir: string, opts: EvalOp
   const clips = await listEvalClips(dir, opts.maxClips);
   if (!clips.length) throw new DatasetError('empty-eval-set', `No AVU-Synth clips (.mp4 with its .json) in ${dir}; generate them with python -m avu_trainer.synth --mode mp4.`);
   const prompts = new PromptBuilder(model.manifest.prompts);
-  const maxNewTokens = opts.maxNewTokens ?? 32;
+  const long = opts.maxNewTokens ?? 48;
+  const short = opts.shortMaxNewTokens ?? 16;
   const sig = opts.signal ? { signal: opts.signal } : {};
-  // All questions of a clip decode together, as the trainer's eval does.
-  const answerAll = async (cache: KvCache, qs: string[]): Promise<string[]> =>
-    (await generateBatch(model, cache, qs.map((q) => prompts.render(q)), { maxNewTokens, ...sig })).map((r) => r.text);
+  // As eval.py: the long answers of a clip decode together, the short ones in their own batch.
+  const answerAll = async (cache: KvCache, qs: string[], maxNewTokens: number): Promise<string[]> =>
+    qs.length ? (await generateBatch(model, cache, qs.map((q) => prompts.render(q)), { maxNewTokens, ...sig })).map((r) => r.text) : [];
   const withPrefix = async <T>(frames: Float32Array, specs: Float32Array, fn: (c: KvCache) => Promise<T>): Promise<T> => {
     const cache = await model.prefill(await model.encode(frames, specs));
     try {
@@ -88,15 +92,23 @@ export async function evaluateSet(model: DolphinModel, dir: string, opts: EvalOp
   for (const [ci, clip] of clips.entries()) {
     throwIfAborted(opts.signal);
     const f = await extractFeatures(clip.mp4, sig);
-    const preds = await withPrefix(f.frames, f.spectrograms, (c) => answerAll(c, clip.gt.qa.map((item) => item.q)));
+    const qa = clip.gt.qa;
+    const longIdx = qa.flatMap((q, k) => (q.subset === 'pretrain' ? [k] : []));
+    const shortIdx = qa.flatMap((q, k) => (q.subset !== 'pretrain' ? [k] : []));
+    const preds: string[] = new Array<string>(qa.length).fill('');
+    await withPrefix(f.frames, f.spectrograms, async (c) => {
+      (await answerAll(c, longIdx.map((k) => qa[k]!.q), long)).forEach((a, j) => (preds[longIdx[j]!] = a));
+      (await answerAll(c, shortIdx.map((k) => qa[k]!.q), short)).forEach((a, j) => (preds[shortIdx[j]!] = a));
+    });
     const alt: Record<'noise' | 'silence', Map<number, string>> = { noise: new Map(), silence: new Map() };
-    const idx = clip.gt.qa.flatMap((q, k) => (q.subset === 'specific' && (q.modality === 'audio' || q.modality === 'visual') ? [k] : []));
+    // eval.py's order: the Specific audio questions, then the Specific visual ones.
+    const idx = [...qa.flatMap((q, k) => (q.subset === 'specific' && q.modality === 'audio' ? [k] : [])), ...qa.flatMap((q, k) => (q.subset === 'specific' && q.modality === 'visual' ? [k] : []))];
     if (opts.reliance !== false && idx.length) {
       const n = Math.round(f.media.durationS * 16000);
       for (const variant of ['noise', 'silence'] as const) {
         const pcm = variant === 'noise' ? whiteNoise(clip.name, n) : new Float32Array(n);
         const specs = spectrogramsFromPcm(pcm, f.segments, opts.signal);
-        const answers = await withPrefix(f.frames, specs, (c) => answerAll(c, idx.map((k) => clip.gt.qa[k]!.q)));
+        const answers = await withPrefix(f.frames, specs, (c) => answerAll(c, idx.map((k) => qa[k]!.q), short));
         idx.forEach((k, j) => alt[variant].set(k, answers[j] ?? ''));
       }
     }

@@ -29,7 +29,11 @@ export interface AnnotateOptions extends SamplingOptions {
   onToken?: (stage: Stage, e: TokenEvent) => void;
   /** Path of the clip relative to the dataset root (forward slashes); defaults to its file name. */
   relPath?: string;
+  /** Features already being extracted (a folder run decodes the next clip while this one generates). */
+  features?: Promise<ClipFeatures>;
 }
+
+export type ClipOutcome = { clip: string; ok: true; annotation: Annotation } | { clip: string; ok: false; error: unknown };
 
 export interface StageTimings {
   featuresMs: number;
@@ -92,11 +96,39 @@ export class DolphinPipeline {
     return generate(this.model, cache, this.prompts.render(question), opts);
   }
 
+  /**
+   * Annotates clips in order, extracting the next clip's features while the current one generates.
+   * `paths[i]` is read, `rels[i]` goes into the record. Errors are per clip; cancellation ends the run.
+   */
+  async *annotateMany(paths: readonly string[], rels: readonly string[], opts: AnnotateOptions = {}): AsyncGenerator<ClipOutcome> {
+    const sig = opts.signal ? { signal: opts.signal } : {};
+    const start = (i: number): Promise<ClipFeatures> | undefined => {
+      const path = paths[i];
+      if (path === undefined) return undefined;
+      const p = this.features(path, sig);
+      p.catch(() => undefined); // awaited (and reported) when its turn comes
+      return p;
+    };
+    let next = start(0);
+    for (let i = 0; i < paths.length; i++) {
+      const current = next;
+      next = start(i + 1);
+      const clip = rels[i] ?? paths[i]!;
+      try {
+        const annotation = await this.annotate(paths[i]!, { ...opts, relPath: clip, ...(current ? { features: current } : {}) });
+        yield { clip, ok: true, annotation };
+      } catch (error) {
+        throwIfAborted(opts.signal);
+        yield { clip, ok: false, error };
+      }
+    }
+  }
+
   async annotate(clip: string, opts: AnnotateOptions = {}): Promise<Annotation> {
     const t0 = performance.now();
     const { signal } = opts;
     const sig = signal ? { signal } : {};
-    const feats = await this.features(clip, sig);
+    const feats = await (opts.features ?? this.features(clip, sig));
     const t1 = performance.now();
     throwIfAborted(signal);
     const prefix = await this.model.encode(feats.frames, feats.spectrograms);

@@ -63,6 +63,8 @@ print(json.dumps(out))`;
       assert.ok(Math.abs(temporalIou(a, b) - want.iou[i]![j]!) < 1e-12, `iou ${a} | ${b}`);
     }));
     assert.deepEqual(recs.map((x) => x.score), want.scores.map((x) => x.score));
-    assert.deepEqual(JSON.parse(JSON.stringify(summarise(recs))), want.summary);
+    // AVU-Synth diagnostics (generator vocabulary) are eval.py's alone; everything else is identical.
+    const { by_question: _q, answers_in_vocabulary: _v, ...pySummary } = want.summary as Record<string, unknown>;
+    assert.deepEqual(JSON.parse(JSON.stringify(summarise(recs))), pySummary);
   });
 });

@@ -4,7 +4,7 @@
 import { basename, join, resolve } from 'node:path';
 import type { Command, RunContext } from '../command';
 import { parseCommandArgs } from '../command';
-import { AvuError, CancelledError, describeError, UsageError } from '../../core/errors';
+import { describeError, UsageError } from '../../core/errors';
 import { extractFeatures } from '../../media/features';
 import type { AvuSample } from '../../dataset/record';
 import { isDirectory, listClips, parseShard, shardClips } from '../../inference/clips';
@@ -111,19 +111,23 @@ export const command: Command = {
     const failures: Array<{ clip: string; message: string }> = [];
     const started = performance.now();
     try {
-      for (const [k, rel] of clips.entries()) {
-        const path = folder ? join(target, rel) : target;
-        try {
-          const { record, timings } = await pipeline.annotate(path, { ...opts, relPath: folder ? rel : basename(target) });
-          if (values.json) ctx.stdout(JSON.stringify(record) + '\n');
-          else printHuman(record, ctx);
-          if (folder) ctx.stderr(`[${k + 1}/${clips.length}] ${rel}  ${(timings.totalMs / 1000).toFixed(2)} s\n`);
-          else ctx.stderr(`avu caption: ${timingLine(timings)}\n`);
-        } catch (err) {
-          if (err instanceof CancelledError || ctx.signal.aborted) throw err instanceof AvuError ? err : new CancelledError(err);
-          if (!folder) throw err;
-          failures.push({ clip: rel, message: describeError(err) });
-          ctx.stderr(`[${k + 1}/${clips.length}] ${rel}  failed: ${describeError(err)}\n`);
+      if (!folder) {
+        const { record, timings } = await pipeline.annotate(target, { ...opts, relPath: basename(target) });
+        if (values.json) ctx.stdout(JSON.stringify(record) + '\n');
+        else printHuman(record, ctx);
+        ctx.stderr(`avu caption: ${timingLine(timings)}\n`);
+      } else {
+        let k = 0;
+        for await (const r of pipeline.annotateMany(clips.map((rel) => join(target, rel)), clips, opts)) {
+          k++;
+          if (r.ok) {
+            if (values.json) ctx.stdout(JSON.stringify(r.annotation.record) + '\n');
+            else printHuman(r.annotation.record, ctx);
+            ctx.stderr(`[${k}/${clips.length}] ${r.clip}  ${(r.annotation.timings.totalMs / 1000).toFixed(2)} s\n`);
+          } else {
+            failures.push({ clip: r.clip, message: describeError(r.error) });
+            ctx.stderr(`[${k}/${clips.length}] ${r.clip}  failed: ${describeError(r.error)}\n`);
+          }
         }
       }
     } finally {

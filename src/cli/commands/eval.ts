@@ -14,7 +14,8 @@ import { deviceArg, loadModel, num } from './caption';
 const HELP = `Usage: avu eval --model DIR --set <dir> [--json] [--compare eval.json]
   --set DIR            AVU-Synth clips (clip.mp4 + clip.json with its Q&A)
   --max-clips N        only the first N clips (sorted by name)
-  --max-new-tokens N   token budget per answer (default 32, as the trainer's eval)
+  --max-new-tokens N   token budget of captions and keyword lists (default 48, as the trainer's eval)
+  --short-max-new-tokens N   of every other answer (default 16)
   --no-reliance        skip the white-noise and silence reruns
   --compare FILE       the trainer's eval.json: per-metric differences, exit 1 if any exceeds 1 pp
   --device D           auto | cpu | cuda | webgpu
@@ -34,6 +35,7 @@ export const command: Command = {
       device: { type: 'string' },
       'max-clips': { type: 'string' },
       'max-new-tokens': { type: 'string' },
+      'short-max-new-tokens': { type: 'string' },
       'no-reliance': { type: 'boolean' },
       records: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -50,7 +52,8 @@ export const command: Command = {
     try {
       const maxClips = num('max-clips', values['max-clips']);
       result = await evaluateSet(model, resolve(values.set), {
-        maxNewTokens: num('max-new-tokens', values['max-new-tokens']) ?? 32,
+        maxNewTokens: num('max-new-tokens', values['max-new-tokens']) ?? 48,
+        shortMaxNewTokens: num('short-max-new-tokens', values['short-max-new-tokens']) ?? 16,
         ...(maxClips ? { maxClips } : {}),
         reliance: !values['no-reliance'],
         signal: ctx.signal,

@@ -6,7 +6,7 @@
  *   journal/<pid>-<rand>-<host>.<n>.jsonl
  *                                     append-only action log, one file per store instance and segment,
  *                                     lines framed `<crc32> <json>\n` (journal.ts)
- *   index.json                        cache of per-record summaries keyed by file (mtime, size, inode);
+ *   index.tsv                        cache of per-record summaries keyed by file (mtime, size, inode);
  *                                     rebuilt from records/ whenever it is missing or stale
  *   lock                              compaction lock (lock.ts)
  *   quarantine/                       corrupt record files and bad journal lines, kept aside (quarantine.ts)
@@ -31,7 +31,7 @@
  * and reported in `problems`; a journal line whose checksum fails is copied there and skipped.
  * Nothing else is affected.
  *
- * Scale: opening reads index.json and stats every record file; only changed files are parsed. Full
+ * Scale: opening reads index.tsv and stats every record file; only changed files are parsed. Full
  * records are loaded on demand and kept in a small LRU cache.
  */
 import * as fs from 'node:fs';
@@ -39,7 +39,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DatasetError, throwIfAborted } from '../core/errors';
-import type { AvuSample, QaItem } from './record';
+import { SUBSETS, type AvuSample, type QaItem, type Subset } from './record';
 import { canonicalRecordJson } from './canonical';
 import { JournalWriter, fsyncDir, readJournal, writeFileAtomic } from './journal';
 import { DirLock, pidAlive } from './lock';
@@ -64,10 +64,7 @@ interface Stamp {
   s: number;
   i: number;
 }
-interface IndexFile {
-  version: 1;
-  records: Record<string, { stamp: Stamp; summary: RecordSummary }>;
-}
+const INDEX_HEADER = 'avu-index\t1';
 
 const JOURNAL_RE = /^(\d+)-([0-9a-f]{8})-(.+)\.(\d+)\.jsonl$/;
 const CACHE_MAX = 2000;
@@ -120,7 +117,7 @@ export class AvuStore {
     const store = new AvuStore(path.resolve(root), opts);
     for (const d of [store.recordsDir, store.journalDir, store.tmpDir]) fs.mkdirSync(d, { recursive: true });
     const ignore = path.join(store.avuDir, '.gitignore');
-    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, 'index.json\nlock\nlock.*\ntmp/\n');
+    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, 'index.tsv\nlock\nlock.*\ntmp/\n');
     store.quarantine.loadExisting();
     store.readIndex();
     const parsed = await store.refresh(opts.signal);
@@ -385,7 +382,7 @@ export class AvuStore {
     for (const name of files) {
       if (++n % 1024 === 0) throwIfAborted(signal);
       const id = name.slice(0, -5);
-      const file = path.join(this.recordsDir, name);
+      const file = this.recordsDir + path.sep + name;
       if (!isValidRecordId(id)) continue;
       let st: fs.Stats;
       try {
@@ -497,26 +494,52 @@ export class AvuStore {
     return out;
   }
 
+  // index.tsv is a cache, one line per record (tab-separated, the clip as a JSON string), because a
+  // nested JSON document of 100k summaries costs more to parse than the whole rest of opening.
   private readIndex(): void {
+    let text: string;
     try {
-      const v = JSON.parse(fs.readFileSync(path.join(this.avuDir, 'index.json'), 'utf8')) as IndexFile;
-      if (v.version !== 1 || typeof v.records !== 'object') return;
-      for (const [id, e] of Object.entries(v.records)) {
-        this.stamps.set(id, e.stamp);
-        this.sums.set(id, e.summary);
-      }
+      text = fs.readFileSync(path.join(this.avuDir, 'index.tsv'), 'utf8');
     } catch {
-      // No index or an unreadable one: every record file is parsed once and the index rewritten.
+      return; // no index: every record file is parsed once and the index rewritten
+    }
+    if (!text.startsWith(INDEX_HEADER + '\n')) return;
+    let start = INDEX_HEADER.length + 1;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const f = text.slice(start, nl).split('\t');
+      start = nl + 1;
+      if (f.length !== 14) continue;
+      const [id, m, sz, ino, clip, subset, cons, conf, kept, total, pending, accepted, rejected, edited] = f as [
+        string, string, string, string, string, string, string, string, string, string, string, string, string, string,
+      ];
+      let clipPath: unknown = clip.length >= 2 && !clip.includes('\\') ? clip.slice(1, -1) : undefined;
+      if (clipPath === undefined) {
+        try {
+          clipPath = JSON.parse(clip);
+        } catch {
+          continue;
+        }
+      }
+      if (typeof clipPath !== 'string' || !SUBSETS.includes(subset as Subset)) continue;
+      this.stamps.set(id, { m: Number(m), s: Number(sz), i: Number(ino) });
+      this.sums.set(id, {
+        id, clip: clipPath, subset: subset as Subset, consistency: Number(cons), confidence: conf === '-' ? null : Number(conf), kept: kept === '1',
+        qa: { total: Number(total), pending: Number(pending), accepted: Number(accepted), rejected: Number(rejected), edited: Number(edited) },
+      });
     }
   }
 
   private writeIndex(): void {
-    const records: IndexFile['records'] = {};
-    for (const [id, stamp] of this.stamps) {
-      const summary = this.sums.get(id);
-      if (summary && !this.pending.has(id)) records[id] = { stamp, summary };
+    const lines: string[] = [INDEX_HEADER];
+    for (const [id, st] of this.stamps) {
+      const x = this.sums.get(id);
+      if (!x || this.pending.has(id)) continue;
+      const q = x.qa;
+      lines.push([id, st.m, st.s, st.i, JSON.stringify(x.clip), x.subset, x.consistency, x.confidence ?? '-', x.kept ? 1 : 0, q.total, q.pending, q.accepted, q.rejected, q.edited].join('\t'));
     }
-    writeFileAtomic(path.join(this.avuDir, 'index.json'), JSON.stringify({ version: 1, records }), this.tmpDir, this.writerId);
+    writeFileAtomic(path.join(this.avuDir, 'index.tsv'), lines.join('\n') + '\n', this.tmpDir, this.writerId);
   }
 
   /** Compacts what this instance wrote (best effort) and closes its journal. */

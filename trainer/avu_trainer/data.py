@@ -86,31 +86,29 @@ class ClipCache:
 
 
 # --------------------------------------------------------------------------- stage-0 attribute labels
-# Visual, per shape: present, colour, row, col, size, motion; per clip: scene; per frame: lit.
+# Visual, per cell of the 3x3 grid the objects sit on (the spatial tokens' grid): shape (none or one
+# of 4), colour, size, motion; per clip: scene; per frame: something lit.
 # Audio, per clip: variant, source, pitch, rhythm; per segment: sounding.
-VIS_HEADS = {"present": 2, "colour": len(COLOURS), "row": len(ROWS), "col": len(COLS), "size": len(SIZES)}
+CELL_HEADS = {"shape": 1 + len(SHAPES), "colour": len(COLOURS), "size": len(SIZES)}
 AUD_HEADS = {"variant": len(VARIANTS), "source": len(SHAPES), "pitch": len(PITCHES), "rhythm": len(RHYTHMS)}
 
 
 def clip_labels(c: dict) -> dict:
     a = c["attributes"]
-    objs = {o["shape"]: o for o in a["objects"]}
     ig = -100
-    vis = {k: [] for k in (*VIS_HEADS, "motion")}
-    for shape in SHAPES:
-        o = objs.get(shape)
-        vis["present"].append(int(o is not None))
-        vis["colour"].append(COLOURS.index(o["colour"]) if o else ig)
-        vis["row"].append(ROWS.index(o["row"]) if o else ig)
-        vis["col"].append(COLS.index(o["col"]) if o else ig)
-        vis["size"].append(SIZES.index(o["size"]) if o else ig)
-        vis["motion"].append(MOTIONS.index(o["motion"]) if o else ig)
+    cells = {k: [0 if k == "shape" else ig] * 9 for k in (*CELL_HEADS, "motion")}
+    for o in a["objects"]:
+        k = ROWS.index(o["row"]) * 3 + COLS.index(o["col"])
+        cells["shape"][k] = 1 + SHAPES.index(o["shape"])
+        cells["colour"][k] = COLOURS.index(o["colour"])
+        cells["size"][k] = SIZES.index(o["size"])
+        cells["motion"][k] = MOTIONS.index(o["motion"])
     snd = a["sound"]
     times = [frame_time(t) for t in frame_times(c["duration_s"])]
     lit = any(o["lit"] for o in a["objects"])
     real = c["audio"] == "real"
     return {
-        "vis": vis, "scene": SCENES.index(a["scene"]),
+        "cells": cells, "scene": SCENES.index(a["scene"]),
         "lit": [float(lit and snd["start_s"] <= t < snd["end_s"]) for t in times],
         "variant": VARIANTS.index(c["audio"]),
         "source": SHAPES.index(snd["source"]) if real else ig,
@@ -121,7 +119,7 @@ def clip_labels(c: dict) -> dict:
 
 
 def batch_labels(labels: list[dict]) -> dict[str, torch.Tensor]:
-    out = {f"vis_{k}": torch.tensor([lb["vis"][k] for lb in labels]) for k in (*VIS_HEADS, "motion")}  # (B, 4)
+    out = {f"cell_{k}": torch.tensor([lb["cells"][k] for lb in labels]) for k in (*CELL_HEADS, "motion")}  # (B, 9)
     for k in ("scene", "variant", "source", "pitch", "rhythm"):
         out[k] = torch.tensor([lb[k] for lb in labels])
     out["lit"] = torch.tensor([lb["lit"] for lb in labels])               # (B, 8)

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import StageConfig, TrainConfig
-from .data import AUD_HEADS, VIS_HEADS, ClipCache, batch_labels, build_cache
+from .data import AUD_HEADS, CELL_HEADS, ClipCache, batch_labels, build_cache
 from .merging import SpatialTokens
 from .model import Dolphin, count_params
 from .tokenizer import encode_answer, encode_prompt, train_tokenizer
@@ -52,42 +52,51 @@ def lr_at(progress: float, base: float, warmup: float) -> float:
 
 # ------------------------------------------------------------------------------------ stage 0 heads
 class AttributeHeads(nn.Module):
-    """Classifiers on the plain encoders' outputs; thrown away after stage 0."""
+    """Classifiers on the plain encoders' outputs; thrown away after stage 0. The visual ones read
+    each token of the 3x3 pooled grid (the decoder's spatial tokens) for the object in that cell,
+    so every token learns to describe its own cell."""
 
     def __init__(self, cfg):
         super().__init__()
-        self.vis_pool = SpatialTokens(cfg.vis_grid, (3, 3))              # what the decoder will read
-        fv, fa = 9 * cfg.vis_dim, cfg.aud_grid[0] * cfg.aud_grid[1] * cfg.aud_dim
-        self.vis_clip = nn.Linear(fv, 4 * sum(VIS_HEADS.values()) + 4)   # per shape attributes + scene
-        self.vis_motion = nn.Linear(len(STAGE0_FRAMES) * fv, 4 * 4)      # motion needs several frames
-        self.vis_lit = nn.Linear(fv, 1)
+        D, n_fr = cfg.vis_dim, len(STAGE0_FRAMES)
+        self.vis_pool = SpatialTokens(cfg.vis_grid, (3, 3))
+        self.cell = nn.Linear(D, sum(CELL_HEADS.values()))
+        self.motion = nn.Linear(n_fr * D, 4)                              # motion needs several frames
+        self.scene = nn.Linear(D, 4)
+        self.lit = nn.Linear(9 * D, 1)
+        fa = cfg.aud_grid[0] * cfg.aud_grid[1] * cfg.aud_dim
         self.aud_clip = nn.Linear(fa, sum(AUD_HEADS.values()))
         self.aud_sounding = nn.Linear(fa, 1)
 
-    def forward(self, V: torch.Tensor, A: torch.Tensor, y: dict) -> torch.Tensor:
-        """V (B, T, Lv, D), A (B, T, La, D) plain encoder features; y from data.batch_labels."""
+    def forward(self, V: torch.Tensor, A: torch.Tensor, y: dict) -> tuple[torch.Tensor, dict]:
+        """V (B, T, Lv, D), A (B, T, La, D) plain encoder features; y from data.batch_labels.
+        Returns the summed loss and the accuracy of each head."""
         B, T = V.shape[:2]
-        fv = (self.vis_pool.pool @ V).flatten(2)                          # (B, T, 9D)
+        cells = self.vis_pool.pool @ V                                    # (B, T, 9, D)
         fa = A.flatten(2)                                                 # (B, T, La*D)
-        loss = F.binary_cross_entropy_with_logits(self.vis_lit(fv)[..., 0], y["lit"])
-        loss = loss + F.binary_cross_entropy_with_logits(self.aud_sounding(fa)[..., 0], y["sounding"])
-        out = self.vis_clip(fv.mean(1)).view(B, -1)
+        losses, acc = {}, {}
+
+        def ce(name, logits, target):
+            ok = target != -100
+            if ok.any():
+                losses[name] = F.cross_entropy(logits[ok], target[ok])
+                acc[name] = (logits[ok].argmax(-1) == target[ok]).float().mean().item()
+
+        out = self.cell(cells)                                            # (B, T, 9, n)
         off = 0
-        for k, n in VIS_HEADS.items():                                    # per shape: (B, 4, n)
-            logits = out[:, off:off + 4 * n].view(B, 4, n)
-            off += 4 * n
-            loss = loss + F.cross_entropy(logits.flatten(0, 1), y[f"vis_{k}"].flatten(), ignore_index=-100)
-        loss = loss + F.cross_entropy(out[:, off:off + 4], y["scene"])
-        motion = self.vis_motion(fv.flatten(1)).view(B * 4, 4)
-        loss = loss + F.cross_entropy(motion, y["vis_motion"].flatten(), ignore_index=-100)
+        for k, n in CELL_HEADS.items():
+            ce(k, out[..., off:off + n].flatten(0, 2), y[f"cell_{k}"][:, None].expand(B, T, 9).flatten())
+            off += n
+        ce("motion", self.motion(cells.transpose(1, 2).flatten(2)).flatten(0, 1), y["cell_motion"].flatten())
+        ce("scene", self.scene(cells.mean((1, 2))), y["scene"])
+        losses["lit"] = F.binary_cross_entropy_with_logits(self.lit(cells.flatten(2))[..., 0], y["lit"])
+        losses["sounding"] = F.binary_cross_entropy_with_logits(self.aud_sounding(fa)[..., 0], y["sounding"])
         out = self.aud_clip(fa.mean(1))
         off = 0
         for k, n in AUD_HEADS.items():
-            tgt = y[k]
-            if (tgt != -100).any():
-                loss = loss + F.cross_entropy(out[:, off:off + n], tgt, ignore_index=-100)
+            ce(k, out[:, off:off + n], y[k])
             off += n
-        return loss
+        return sum(losses.values()), acc
 
 
 # ------------------------------------------------------------------------------- packed Q&A batches
@@ -282,8 +291,11 @@ class Trainer:
                 rate = seen / max(dt, 1e-9)
                 done_frac = max((step + 1) / sc.steps, self.state["elapsed_s"] / (sc.time_budget_s or 1e18))
                 eta = self.state["elapsed_s"] * (1 - done_frac) / max(done_frac, 1e-9)
-                log({"stage": stage, "step": step + 1, "loss": round(loss.item(), 4), "lr": round(lr, 6),
-                     "samples_per_s": round(rate, 2), "eta_s": round(eta, 1)})
+                rec = {"stage": stage, "step": step + 1, "loss": round(loss.item(), 4), "lr": round(lr, 6),
+                       "samples_per_s": round(rate, 2), "eta_s": round(eta, 1)}
+                if heads is not None:
+                    rec["acc"] = {k: round(v, 2) for k, v in self.head_acc.items()}
+                log(rec)
                 seen, t_log = 0, time.time()
             if (step + 1) % cfg.ckpt_every == 0:
                 self.save("latest.pt", opt)
@@ -322,7 +334,8 @@ class Trainer:
             A = self.model.aud_enc(s.flatten(0, 1)).unflatten(0, s.shape[:2])      # (B, 4, La, D)
             y = {k: v.to(dev) for k, v in batch_labels([cache.labels[i] for i in idx]).items()}
             y["lit"], y["sounding"] = y["lit"][:, STAGE0_FRAMES], y["sounding"][:, STAGE0_FRAMES]
-            return heads(V, A, y), len(idx)
+            loss, self.head_acc = heads(V, A, y)
+            return loss, len(idx)
         qa_lists = []
         for i in idx:
             qa = cache.clips[i]["qa"]

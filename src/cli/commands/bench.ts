@@ -6,10 +6,12 @@ import { UsageError } from '../../core/errors';
 import type { BenchPart } from '../../bench/types';
 import { mediaBench } from '../../bench/media';
 import { inferenceBench } from '../../bench/inference';
+import { storeBench } from '../../bench/store';
 
 const parts: BenchPart[] = [
   mediaBench,
   inferenceBench,
+  storeBench,
 ];
 
 const HELP = `Usage: avu bench [--json] [--only ${parts.map((p) => p.name).join(',')}]

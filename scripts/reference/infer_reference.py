@@ -1,9 +1,11 @@
 """Python reference for `avu bench` (inference part): the same work as src/inference, in onnxruntime for
 Python with the trainer's preprocessing (avu_trainer.preprocess), so the bench can report ratios.
 
-Mirrors the TypeScript pipeline step for step: bundle load (manifest + sha256 of every file + three
-sessions), per clip features -> encoder -> prefix prefill -> every prompt (3 captions, 2 meta, the
-manifest's questions) greedy from the prefix KV cache, stopping at EOS / stop strings / the budget.
+The same work as the TypeScript pipeline: bundle load (manifest + sha256 of every file + sessions),
+per clip features (avu_trainer.preprocess) -> encoder once -> the 3 captions and 2 meta answers
+decoded together -> the manifest's questions filled from the meta and decoded together, greedy, with
+the trainer's own Runner (avu_trainer.infer: left-padded batches, KV cache). Decode tokens/s is a
+single-row greedy loop of --decode-tokens steps (EOS ignored), as in the TypeScript bench.
 
     python scripts/reference/infer_reference.py --model DIR --max-tokens 48 [--decode-tokens 64] CLIP [CLIP...]
 
@@ -112,18 +114,38 @@ class Model:
         return text.strip(), len(ids), prefill, ms(t0), first
 
 
-def fill(q: str, meta: dict, modality: str):
-    ok = True
+ALIASES = {"shape": ("visual", "object"), "noun": ("audio", "event")}
+PLACEHOLDER = re.compile(r"\{(?:(audio|visual)\.)?([a-z_]+)\}")
 
-    def sub(mt):
-        nonlocal ok
-        mod, field = mt.group(1), mt.group(2)
-        src = [meta[mod]] if mod else ([meta["visual"], meta["audio"]] if modality == "av" else [meta[modality]])
-        kw = next((m[field][0] for m in src if m[field]), None)
-        ok = ok and kw is not None
-        return kw or ""
-    out = re.sub(r"\{(?:(audio|visual)\.)?(event|object|scene|place|action|emotion)\}", sub, q)
-    return out if ok else None
+
+def fill(q: str, meta: dict, modality: str, subset: str) -> list[str]:
+    """src/inference/pipeline.ts fillQuestions, line for line."""
+    slots = list(PLACEHOLDER.finditer(q))
+    if not slots:
+        return [q]
+    choices = []
+    for m in slots:
+        mod, name = m.group(1), m.group(2)
+        alias = ALIASES.get(name)
+        field = alias[1] if alias else (name if name in META_FIELDS else None)
+        if field is None:
+            return []
+        src = [mod] if mod else ([alias[0]] if alias else (["visual", "audio"] if modality == "av" else [modality]))
+        if subset == "negative":
+            other = {"audio": "visual", "visual": "audio"}
+            c = [kw for s in src for kw in meta[other[s]][field] if kw not in meta[s][field]]
+        else:
+            c = [kw for s in src for kw in meta[s][field]]
+        if not c:
+            return []
+        choices.append(c)
+    out: list[str] = []
+    for i in range(2):
+        it = iter(choices)
+        filled = PLACEHOLDER.sub(lambda _m: (lambda c: c[min(i, len(c) - 1)])(next(it)), q)
+        if filled not in out:
+            out.append(filled)
+    return out
 
 
 def parse_meta(answer: str) -> dict:
@@ -141,40 +163,41 @@ def parse_meta(answer: str) -> dict:
     return meta
 
 
-def annotate(model: Model, clip: str, max_new: int) -> dict:
+def annotate(model: Model, runner, clip: str, max_new: int) -> dict:
+    """The trainer's own inference path (avu_trainer.infer.Runner on the bundle): the encoder once,
+    then the prompts of each dependency level decoded together, left-padded."""
     t0 = time.perf_counter()
     frames, specs, _info = load_clip_features(clip)
     t1 = time.perf_counter()
-    prefix = model.enc.run(None, {"frames": frames.numpy()[None].astype(np.float32),
-                                  "spectrograms": specs.numpy()[None].astype(np.float32)})[0]
+    prefix = runner.prefix(frames.numpy(), specs.numpy())
     t2 = time.perf_counter()
-    _, past, length = model.forward(prefix, model.empty(), 0)
-    t3 = time.perf_counter()
     tasks = model.m["prompts"]["tasks"]
-    stats = {"generatedTokens": 0, "decodeMs": 0.0, "prefillMs": 0.0, "decodeSteps": 0}
+    stats = {"generatedTokens": 0}
     first_at = None
 
-    def run(q):
+    def run(questions):
         nonlocal first_at
-        text, n, prefill, decode, first = model.generate(past, length, q, max_new)
-        first_at = first_at or first
-        stats["generatedTokens"] += n
-        stats["decodeSteps"] += max(0, n - 1)
-        stats["decodeMs"] += decode
-        stats["prefillMs"] += prefill
-        return text
+        if not questions:
+            return []
+        ids = runner.generate_ids(prefix, questions, max_new)
+        first_at = first_at or time.perf_counter()
+        stats["generatedTokens"] += sum(len(x) for x in ids)
+        from avu_trainer.tokenizer import decode_answer
+        return [decode_answer(runner.tok, x) for x in ids]
 
-    captions = {m: run(tasks[f"caption_{m}"]) for m in ("audio", "visual", "av")}
-    meta = {m: parse_meta(run(tasks[f"meta_{m}"])) for m in ("audio", "visual")}
-    qa = []
-    for q in model.m["prompts"]["questions"]:
-        filled = fill(q["q"], meta, q["modality"])
-        if filled is not None:
-            qa.append({"q": filled, "a": run(filled)})
+    # First token: the trainer's Runner has no streaming; time one short prefill+step of the first batch.
+    t_ft = time.perf_counter()
+    runner.generate_ids(prefix, [tasks["caption_audio"]], 1)
+    first_token_ms = (t2 - t0) * 1000 + ms(t_ft)
+    ca, cv, cav, ma, mv = run([tasks["caption_audio"], tasks["caption_visual"], tasks["caption_av"],
+                               tasks["meta_audio"], tasks["meta_visual"]])
+    meta = {"audio": parse_meta(ma), "visual": parse_meta(mv)}
+    asked = [f for q in model.m["prompts"]["questions"] for f in fill(q["q"], meta, q["modality"], q["subset"])]
+    answers = run(asked)
     end = time.perf_counter()
-    return {"clip": clip, "featuresMs": (t1 - t0) * 1000, "encoderMs": (t2 - t1) * 1000, "prefixMs": (t3 - t2) * 1000,
-            "firstTokenMs": ((first_at or end) - t0) * 1000, "totalMs": (end - t0) * 1000, **stats,
-            "captions": captions, "qa": qa}
+    return {"clip": clip, "featuresMs": (t1 - t0) * 1000, "encoderMs": (t2 - t1) * 1000,
+            "firstTokenMs": first_token_ms, "totalMs": (end - t0) * 1000, **stats,
+            "captions": {"audio": ca, "visual": cv, "av": cav}, "qa": [{"q": q, "a": a} for q, a in zip(asked, answers)]}
 
 
 def main() -> None:
@@ -187,11 +210,13 @@ def main() -> None:
     a = ap.parse_args()
     t0 = time.perf_counter()
     model = Model(Path(a.model), a.threads)
-    load_ms = ms(t0)
+    load_ms = ms(t0)  # manifest, sha256 of every file, three sessions, tokenizer: what the TS load does
+    from avu_trainer.infer import load_model
+    runner = load_model(a.model)  # the trainer's Runner opens its own sessions (not counted twice)
     results = []
     t_folder = time.perf_counter()
     for c in a.clips:
-        results.append(annotate(model, c, a.max_tokens))
+        results.append(annotate(model, runner, c, a.max_tokens))
     folder_s = time.perf_counter() - t_folder
     # Decode throughput: a fixed number of greedy steps from a prefix, EOS ignored.
     frames, specs, _ = load_clip_features(a.clips[0])

@@ -3,7 +3,7 @@
 // per stage. Every prompt of the clip starts from the same prefix cache.
 import { basename, extname } from 'node:path';
 import { throwIfAborted } from '../core/errors';
-import type { AvuSample, MediaInfo, MetaKeywords, Modality, QaItem, Subset } from '../dataset/record';
+import { META_FIELDS, type AvuSample, type MediaInfo, type MetaField, type MetaKeywords, type Modality, type QaItem, type Subset } from '../dataset/record';
 import { generateBatch } from './batch-generate';
 import { generate, type GenerateOptions, type GenerationResult, type TokenEvent } from './generate';
 import type { KvCache } from './kv-cache';
@@ -69,16 +69,53 @@ export function clipId(relPath: string): string {
   return relPath.slice(0, relPath.length - extname(relPath).length).replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-/** Fills {field} / {audio.field} / {visual.field} placeholders from the meta; null if one cannot be filled. */
-export function fillQuestion(q: string, meta: { audio: MetaKeywords; visual: MetaKeywords }, modality: Modality): string | null {
-  let ok = true;
-  const out = q.replace(/\{(?:(audio|visual)\.)?(event|object|scene|place|action|emotion)\}/g, (_m, mod: string | undefined, field: keyof MetaKeywords) => {
-    const from = mod === 'audio' || mod === 'visual' ? [meta[mod]] : modality === 'av' ? [meta.visual, meta.audio] : [meta[modality]];
-    const kw = from.map((m) => m[field][0]).find((k) => k !== undefined);
-    if (kw === undefined) ok = false;
-    return kw ?? '';
+/**
+ * Placeholders of the manifest's question templates and the meta keywords that fill them:
+ * {field} (the question's modality; visual first for av), {audio.field} / {visual.field}, and
+ * AVU-Synth's {shape} (a visible object) and {noun} (the heard sound event).
+ */
+const ALIASES: Record<string, { from: 'audio' | 'visual'; field: MetaField }> = {
+  shape: { from: 'visual', field: 'object' },
+  noun: { from: 'audio', field: 'event' },
+};
+const PLACEHOLDER = /\{(?:(audio|visual)\.)?([a-z_]+)\}/g;
+const MAX_FILLS = 2;
+
+function isMetaField(s: string): s is MetaField {
+  return (META_FIELDS as readonly string[]).includes(s);
+}
+
+/**
+ * The questions a template gives for a clip, from the model's own meta-information (at most two).
+ * Negative templates get a false premise: a keyword the other modality reported that this one did not.
+ * A template whose placeholders cannot be filled gives none.
+ */
+export function fillQuestions(q: string, meta: { audio: MetaKeywords; visual: MetaKeywords }, modality: Modality, subset: Subset): string[] {
+  const slots = [...q.matchAll(PLACEHOLDER)];
+  if (slots.length === 0) return [q];
+  const choices = slots.map((m) => {
+    const mod = m[1] as 'audio' | 'visual' | undefined;
+    const name = m[2]!;
+    const alias = ALIASES[name];
+    const field = alias ? alias.field : isMetaField(name) ? name : null;
+    if (field === null) return [];
+    const from: Array<'audio' | 'visual'> = mod ? [mod] : alias ? [alias.from] : modality === 'av' ? ['visual', 'audio'] : [modality];
+    if (subset === 'negative') {
+      const other = (m2: 'audio' | 'visual'): 'audio' | 'visual' => (m2 === 'audio' ? 'visual' : 'audio');
+      return from.flatMap((m2) => meta[other(m2)][field].filter((kw) => !meta[m2][field].includes(kw)));
+    }
+    return from.flatMap((m2) => meta[m2][field]);
   });
-  return ok ? out : null;
+  if (choices.some((c) => c.length === 0)) return [];
+  const out = new Set<string>();
+  for (let i = 0; i < MAX_FILLS; i++) {
+    let k = 0;
+    out.add(q.replace(PLACEHOLDER, () => {
+      const c = choices[k++]!;
+      return c[Math.min(i, c.length - 1)]!;
+    }));
+  }
+  return [...out];
 }
 
 export class DolphinPipeline {
@@ -169,9 +206,9 @@ export class DolphinPipeline {
       const asked: Array<Omit<QaItem, 'a'>> = [];
       for (const [i, tpl] of this.model.manifest.prompts.questions.entries()) {
         const modality = tpl.modality as Modality;
-        const q = fillQuestion(tpl.q, meta, modality);
-        if (q === null) continue;
-        asked.push({ id: `q${String(i).padStart(2, '0')}`, subset: tpl.subset as Subset, modality, q, origin: 'model', status: 'pending' });
+        for (const [j, q] of fillQuestions(tpl.q, meta, modality, tpl.subset as Subset).entries()) {
+          asked.push({ id: `q${String(i).padStart(2, '0')}${j ? `-${j}` : ''}`, subset: tpl.subset as Subset, modality, q, origin: 'model', status: 'pending' });
+        }
       }
       const answers = await runAll(asked.map((item) => ({ stage: { kind: 'qa', id: item.id }, question: item.q })));
       const qa: QaItem[] = asked.map((item, k) => ({ id: item.id, subset: item.subset, modality: item.modality, q: item.q, a: answers[k] ?? '', origin: item.origin, status: item.status }));

@@ -10,6 +10,7 @@ import type { KvCache } from '../../src/inference/kv-cache';
 import { RepetitionPenalty, TopK, TopP } from '../../src/inference/logits-processors';
 import { formatMeta, parseMeta, consistencyScore } from '../../src/inference/meta-parse';
 import { DolphinModel } from '../../src/inference/model';
+import { fillQuestions } from '../../src/inference/pipeline';
 import { GreedySampler, MultinomialSampler } from '../../src/inference/sampler';
 import { cutAtStop } from '../../src/inference/stopping';
 import { fixtureBundle, readF32File } from './fixture';
@@ -53,6 +54,16 @@ describe('meta-information', () => {
     assert.equal(formatMeta(m, fmt), 'event: ringing; object: circle, square; action: pulsing');
     assert.deepEqual(parseMeta('none', fmt).event, []);
   });
+  it('fills question templates from the meta, negatives with a false premise', () => {
+    const meta = { audio: parseMeta('event: whistling; object: triangle', fmt), visual: parseMeta('event: idle; object: circle, square; scene: grass', fmt) };
+    assert.deepEqual(fillQuestions('What colour is the {shape}?', meta, 'visual', 'specific'), ['What colour is the circle?', 'What colour is the square?']);
+    assert.deepEqual(fillQuestions('What pitch is the {noun}?', meta, 'audio', 'specific'), ['What pitch is the whistling?']);
+    assert.deepEqual(fillQuestions('What colour is the {shape}?', meta, 'visual', 'negative'), ['What colour is the triangle?']);
+    assert.deepEqual(fillQuestions('What is the {visual.scene}?', meta, 'av', 'multi_qa'), ['What is the grass?']);
+    assert.deepEqual(fillQuestions('Where is the {place}?', meta, 'visual', 'specific'), []);
+    assert.deepEqual(fillQuestions('What sound is heard?', meta, 'audio', 'specific'), ['What sound is heard?']);
+  });
+
   it('consistency is the Jaccard overlap of field:keyword sets', () => {
     const a = parseMeta('event: ringing; object: circle', fmt);
     const v = parseMeta('event: ringing; object: square; scene: grass', fmt);

@@ -259,7 +259,8 @@ export class AvuStore {
     for (const e of entries) {
       const id = opRecordId(e.op);
       this.addPending(id, e);
-      const cur = this.cache.get(id) ?? this.loadUncached(id, true);
+      // Not cached: the file plus every pending action, this one included; applying it again is a no-op.
+      const cur = this.cache.get(id) ?? this.loadUncached(id);
       const next = applyEntry(cur, e);
       if (next) {
         this.cacheSet(id, next);

@@ -146,3 +146,14 @@ test('bad input gets one clear DatasetError sentence', async () => {
   assert.throws(() => s.put(broken as never), /consistency must be a number in \[0, 1\]/);
   await assert.rejects(AvuStore.open(path.join(dir, 'missing')), /does not exist/);
 });
+
+test('actions on a record that fell out of the cache still build on its earlier actions', async () => {
+  const dir = tmpDataset();
+  const s = await AvuStore.open(dir, { autoCompactAfter: 0 });
+  s.put(sample('r0'));
+  s.review('r0', 'q1', 'accept');
+  for (let i = 1; i <= 2100; i++) s.put(createSample({ id: `f${i}`, clip: `f${i}.mp4` })); // pushes r0 out of the LRU cache
+  s.review('r0', 'q2', 'reject');
+  assert.deepEqual(s.get('r0')!.qa.map((q) => q.status), ['accepted', 'rejected', 'pending']);
+  assert.equal(s.summary('r0')!.qa.accepted, 1);
+});

@@ -1,6 +1,6 @@
 // Meta-information answers in the manifest's metaFormat, "field: kw, kw; field: kw" (or "none"),
 // parsed into the record's keyword lists. Unknown fields and empty keywords are dropped; keywords
-// are lower-cased, trimmed and de-duplicated (the trainer's consistency score compares them that way).
+// are lower-cased, trimmed and de-duplicated.
 import { emptyMeta, META_FIELDS, type MetaField, type MetaKeywords } from '../dataset/record';
 
 export interface MetaFormat {
@@ -41,16 +41,4 @@ export function formatMeta(meta: MetaKeywords, format: string): string {
   const f = metaFormatOf(format);
   const parts = META_FIELDS.filter((k) => meta[k].length > 0).map((k) => `${k}${f.keySep} ${meta[k].join(`${f.kwSep} `)}`);
   return parts.length ? parts.join(`${f.fieldSep} `) : 'none';
-}
-
-/** Jaccard overlap of the two flattened "field:kw" sets (AVU-Synth's consistency_score). */
-export function consistencyScore(audio: MetaKeywords, visual: MetaKeywords): number {
-  const flat = (m: MetaKeywords): Set<string> => new Set(META_FIELDS.flatMap((k) => m[k].map((kw) => `${k}:${kw.trim().toLowerCase()}`)));
-  const a = flat(audio);
-  const v = flat(visual);
-  const union = new Set([...a, ...v]);
-  if (union.size === 0) return 0;
-  let both = 0;
-  for (const x of a) if (v.has(x)) both++;
-  return both / union.size;
 }

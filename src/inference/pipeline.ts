@@ -1,14 +1,16 @@
 // The Dolphin pipeline for one clip: features → encoder (once) → prefix cache → audio, visual and AV
 // captions → meta-information per modality → Q&A per subset template → an AvuSample, with timings
 // per stage. Every prompt of the clip starts from the same prefix cache.
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { throwIfAborted } from '../core/errors';
 import { META_FIELDS, type AvuSample, type MediaInfo, type MetaField, type MetaKeywords, type Modality, type QaItem, type Subset } from '../dataset/record';
 import { generateBatch } from './batch-generate';
 import { generate, type GenerateOptions, type GenerationResult, type TokenEvent } from './generate';
 import type { KvCache } from './kv-cache';
 import type { SamplingOptions } from './logits-processors';
-import { consistencyScore, parseMeta } from './meta-parse';
+import { parseMeta } from './meta-parse';
+import { consistency as consistencyOf, levelOf, subsetOfLevel } from '../dataset/consistency';
+import { recordIdForClip } from '../dataset/sample';
 import type { DolphinModel } from './model';
 import { PromptBuilder } from './prompts';
 
@@ -54,19 +56,6 @@ export interface StageTimings {
 export interface Annotation {
   record: AvuSample;
   timings: StageTimings;
-}
-
-const HIGH = 0.25;
-const MEDIUM = 0.05;
-
-export function subsetFor(consistency: number): Subset {
-  if (consistency >= HIGH) return 'multi_qa';
-  return consistency >= MEDIUM ? 'specific' : 'negative';
-}
-
-/** A stable record id from the clip's relative path. */
-export function clipId(relPath: string): string {
-  return relPath.slice(0, relPath.length - extname(relPath).length).replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 /**
@@ -213,10 +202,11 @@ export class DolphinPipeline {
       const answers = await runAll(asked.map((item) => ({ stage: { kind: 'qa', id: item.id }, question: item.q })));
       const qa: QaItem[] = asked.map((item, k) => ({ id: item.id, subset: item.subset, modality: item.modality, q: item.q, a: answers[k] ?? '', origin: item.origin, status: item.status }));
       const t6 = performance.now();
-      const consistency = consistencyScore(meta.audio, meta.visual);
+      // The dataset's rules (src/dataset/consistency.ts); `avu rules` may recompute them with other thresholds.
+      const consistency = consistencyOf(meta.audio, meta.visual).score;
       const relPath = opts.relPath ?? basename(clip);
       const record: AvuSample = {
-        id: clipId(relPath),
+        id: recordIdForClip(relPath),
         clip: relPath,
         media: {
           durationS: feats.media.durationS,
@@ -229,7 +219,7 @@ export class DolphinPipeline {
         captions,
         meta,
         consistency,
-        subset: subsetFor(consistency),
+        subset: subsetOfLevel(levelOf(consistency)),
         scores: { similarity: null, selfConsistency: null, annotation: null, confidence: null, kept: true },
         qa,
         history: [{ at: new Date().toISOString(), action: 'annotate' }],

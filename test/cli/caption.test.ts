@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import type { AvuSample } from '../../src/dataset/record';
+import { checkRecord } from '../../src/dataset/validate';
 import { fixtureBundle } from '../inference/fixture';
 
 async function avu(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -36,7 +37,8 @@ describe('avu caption', () => {
     assert.equal(r.code, 0, r.err);
     const rec = JSON.parse(r.out.trim()) as AvuSample;
     assert.equal(rec.clip, 'one.mp4');
-    assert.equal(rec.id, 'one');
+    assert.match(rec.id, /^one-[0-9a-f]{8}$/);
+    assert.deepEqual(checkRecord(rec), { ok: true, value: rec });
     assert.deepEqual(Object.keys(rec.captions).sort(), ['audio', 'av', 'visual']);
     assert.deepEqual(Object.keys(rec.meta).sort(), ['audio', 'visual']);
     assert.ok(rec.qa.length > 0 && rec.qa.every((q) => q.origin === 'model' && q.status === 'pending' && typeof q.a === 'string'));

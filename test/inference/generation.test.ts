@@ -8,7 +8,7 @@ import { complete, generate } from '../../src/inference/generate';
 import { generateBatch } from '../../src/inference/batch-generate';
 import type { KvCache } from '../../src/inference/kv-cache';
 import { RepetitionPenalty, TopK, TopP } from '../../src/inference/logits-processors';
-import { formatMeta, parseMeta, consistencyScore } from '../../src/inference/meta-parse';
+import { formatMeta, parseMeta } from '../../src/inference/meta-parse';
 import { DolphinModel } from '../../src/inference/model';
 import { fillQuestions } from '../../src/inference/pipeline';
 import { GreedySampler, MultinomialSampler } from '../../src/inference/sampler';
@@ -62,12 +62,6 @@ describe('meta-information', () => {
     assert.deepEqual(fillQuestions('What is the {visual.scene}?', meta, 'av', 'multi_qa'), ['What is the grass?']);
     assert.deepEqual(fillQuestions('Where is the {place}?', meta, 'visual', 'specific'), []);
     assert.deepEqual(fillQuestions('What sound is heard?', meta, 'audio', 'specific'), ['What sound is heard?']);
-  });
-
-  it('consistency is the Jaccard overlap of field:keyword sets', () => {
-    const a = parseMeta('event: ringing; object: circle', fmt);
-    const v = parseMeta('event: ringing; object: square; scene: grass', fmt);
-    assert.equal(consistencyScore(a, v), 1 / 4);
   });
 });
 

@@ -16,15 +16,16 @@ from typing import Iterator
 from .synth import clip_text
 from .synth.text import NOISE_ANSWER, SILENCE_ANSWER, QUESTION_TEMPLATES
 from .synth.world import (COLOUR_MOOD, MOTIONS, PITCH_MOOD, PITCHES, RHYTHM_ACTION, RHYTHMS,
-                          SCENE_PLACE, SCENES, SHAPES, SIZES, VOICE, ROWS, COLS, position_name,
+                          SCENE_PLACE, SCENES, SHAPES, SIZES, SPEECH_WORDS, VOICE, ROWS, COLS, position_name,
                           sample_world)
 
 POSITIONS = tuple(position_name(r, c) for r in ROWS for c in COLS)
 SOUND_NOUNS = tuple(VOICE[s][1] for s in SHAPES)
 
 META_VOCAB = {
-    "audio": {"event": sorted({VOICE[s][0] for s in SHAPES} | {"static"}), "object": list(SHAPES),
-              "scene": [], "place": [], "action": sorted(set(RHYTHM_ACTION.values())),
+    "audio": {"event": sorted({VOICE[s][0] for s in SHAPES} | {"static", "speech"}),
+              "object": list(SHAPES) + ["person"],
+              "scene": [], "place": [], "action": sorted(set(RHYTHM_ACTION.values()) | {"speaking"}),
               "emotion": sorted(set(PITCH_MOOD.values()))},
     "visual": {"event": sorted({VOICE[s][0] for s in SHAPES} | {"idle"}), "object": list(SHAPES),
                "scene": list(SCENES), "place": sorted(set(SCENE_PLACE.values())),
@@ -35,9 +36,11 @@ _AUDIO_GONE = [NOISE_ANSWER, SILENCE_ANSWER]
 # Answers of the short-answer templates (real audio, then the noise / silence variants).
 ANSWERS: dict[str, list[str]] = {
     "What pitch is the sound?": list(PITCHES) + _AUDIO_GONE,
-    "What kind of sound is it?": [f"a {n}" for n in SOUND_NOUNS] + _AUDIO_GONE,
+    "What kind of sound is it?": [f"a {n}" for n in SOUND_NOUNS] + ["speech"] + _AUDIO_GONE,
+    "What does the voice say?": list(SPEECH_WORDS),
     "What is the rhythm of the sound?": list(RHYTHMS) + _AUDIO_GONE,
-    "Which shape makes this sound?": [f"a {s}" for s in SHAPES] + _AUDIO_GONE,
+    "Which shape makes this sound?": [f"a {s}" for s in SHAPES] + _AUDIO_GONE
+    + ["There is no shape making this sound."],
     "What pitch is the {noun}?": list(PITCHES) + ["There is no {noun} in this clip."],
     "What colour is the {shape}?": sorted(COLOUR_MOOD) + ["There is no {shape} in this clip."],
     "Where is the {shape}?": list(POSITIONS),

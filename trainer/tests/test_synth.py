@@ -151,3 +151,21 @@ def test_committed_samples_match_the_generator():
         assert path.with_suffix(".mp4").stat().st_size > 10_000
         levels.append(gt["level"])
     assert {lvl: levels.count(lvl) for lvl in LEVELS} == {"high": 4, "medium": 4, "low": 4}
+
+
+@pytest.mark.skipif(__import__("shutil").which("espeak-ng") is None, reason="needs espeak-ng")
+def test_speech_clips_are_low_consistency_with_a_voice_in_the_interval():
+    from avu_trainer.synth.text import SPEECH_QUESTION_TEMPLATES
+
+    c = make_clip(5, "high", "speech")
+    assert c.level == "low" and c.consistency == 0.0
+    assert not any(o["lit"] for o in c.attributes["objects"])
+    s = c.attributes["sound"]
+    a, b = int(s["start_s"] * 16000), int(s["end_s"] * 16000)
+    assert np.abs(c.waveform[a:b]).max() > 0.1 and np.abs(c.waveform[:a]).max(initial=0) < 0.02
+    word = c.attributes["extras"]["speech_word"]
+    assert f'"{word}"' in c.captions["audio"]
+    assert {"q": "What does the voice say?", "a": word} in [{"q": q["q"], "a": q["a"]} for q in c.qa]
+    for q in c.qa:
+        assert q["a"].lower().startswith("there is no") == (q["subset"] == "negative"), q
+    assert {t["q"] for t in SPEECH_QUESTION_TEMPLATES} <= {q["q"] for q in c.qa}

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--level", choices=LEVELS, default=None, help="force one consistency level")
     p.add_argument("--balanced", action="store_true",
                    help="mp4 mode: cycle the levels high, medium, low instead of drawing them")
+    p.add_argument("--speech-fraction", type=float, default=0.0,
+                   help="mp4 mode: fraction of clips where a voice (espeak-ng) replaces the shape's "
+                        "sound (level low; demos only, never in training features)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--shard-size", type=int, default=256, help="clips per feature shard")
     p.add_argument("--noise-fraction", type=float, default=None,
@@ -38,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(a.out)
     t0 = time.time()
     if a.mode == "mp4":
-        names = writer.write_mp4_clips(out, a.count, a.seed, a.workers, a.level, a.balanced)
+        names = writer.write_mp4_clips(out, a.count, a.seed, a.workers, a.level, a.balanced,
+                                         a.speech_fraction)
     else:
         kw = {}
         if a.noise_fraction is not None:

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+import shutil
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
 from .world import PITCH_HZ, World
 
 SAMPLE_RATE_HZ = 16000
@@ -66,6 +72,40 @@ def _gate(n: int, rhythm: str) -> np.ndarray:
     return ramp[:n] * g.clip(0, 1) if spec is not None else ramp[:n]
 
 
+def speak(word: str) -> np.ndarray:
+    """float32 mono 16 kHz recording of espeak-ng saying `word` (peak 1)."""
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise RuntimeError("speech clips need espeak-ng on PATH (apt install espeak-ng)")
+    with tempfile.TemporaryDirectory(prefix="avu-speech-") as tmp:
+        path = Path(tmp) / "word.wav"
+        r = subprocess.run([exe, "-v", "en", "-s", "150", "-w", str(path), word], capture_output=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"espeak-ng failed: {r.stderr.decode(errors='replace')[-200:]}")
+        with wave.open(str(path)) as w:
+            rate, data = w.getframerate(), w.readframes(w.getnframes())
+    x = np.frombuffer(data, "<i2").astype(np.float32) / 32768.0
+    import torch
+    import torchaudio
+
+    y = torchaudio.functional.resample(torch.from_numpy(x), rate, SAMPLE_RATE_HZ).numpy()
+    return y / (np.abs(y).max() + 1e-9)
+
+
+def _speech(world: World, n: int) -> np.ndarray:
+    """The word repeated from the sound's start, once a second, while it fits before its end."""
+    word = speak(world.extras["speech_word"])
+    out = np.zeros(n)
+    period = max(1.0, len(word) / SAMPLE_RATE_HZ + 0.2)
+    t = world.sound.start_s
+    while t + len(word) / SAMPLE_RATE_HZ <= world.sound.end_s + 1e-6:
+        a = int(round(t * SAMPLE_RATE_HZ))
+        m = min(len(word), n - a)
+        out[a:a + m] += AMPLITUDE * word[:m]
+        t += period
+    return out
+
+
 def render_audio(world: World) -> np.ndarray:
     """float32 [round(duration * 16000)] waveform."""
     n = int(round(world.duration_s * SAMPLE_RATE_HZ))
@@ -74,6 +114,8 @@ def render_audio(world: World) -> np.ndarray:
     if world.audio == "noise":
         return white_noise(n, world.noise_std, world.seed)
     rng = np.random.default_rng([world.seed, 32452843])
+    if world.audio == "speech":
+        return (rng.normal(0.0, FLOOR_STD, n) + _speech(world, n)).astype(np.float32)
     s = world.sound
     a, b = int(round(s.start_s * SAMPLE_RATE_HZ)), int(round(s.end_s * SAMPLE_RATE_HZ))
     b = min(b, n)

@@ -63,6 +63,11 @@ QUESTION_TEMPLATES = [
     {"subset": "tasks", "modality": "av", "q": "Where is the sounding object?"},
     {"subset": "tasks", "modality": "av", "q": "What colour is the object making the {noun}?"},
 ]
+# Speech clips (MP4 demos only; the shipped model never saw speech) add these questions.
+SPEECH_QUESTION_TEMPLATES = [
+    {"subset": "specific", "modality": "audio", "q": "What does the voice say?"},
+    {"subset": "negative", "modality": "audio", "q": "Which shape makes this sound?"},
+]
 RHYTHM_PHRASE = {"continuous": "continuously", "slow beat": "in a slow beat",
                  "fast beat": "in a fast beat"}
 MOTION_PHRASE = {"still": "stands still", "bouncing": "bounces", "moving left": "moves left",
@@ -83,6 +88,8 @@ def meta_keywords(w: World) -> dict[str, dict[str, list[str]]]:
                      emotion=[PITCH_MOOD[s.pitch]])
     elif w.audio == "noise":
         audio["event"] = ["static"]
+    elif w.audio == "speech":
+        audio.update(event=["speech"], object=["person"], action=["speaking"])
     lit = [o for o in w.objects if o.lit]
     main = w.main_object
     visual = {
@@ -129,6 +136,8 @@ def captions(w: World) -> dict[str, str]:
         audio = "Only white noise is heard."
     elif w.audio == "silence":
         audio = "The clip is silent."
+    elif w.audio == "speech":
+        audio = f'A voice repeats "{w.extras["speech_word"]}" {span}.'
     else:
         audio = f"A {s.pitch} {s.noun} sounds {RHYTHM_PHRASE[s.rhythm]} {span}."
     objs = " and ".join(_describe_object(o) for o in w.objects)
@@ -138,7 +147,11 @@ def captions(w: World) -> dict[str, str]:
     if lit:
         visual += f" The {lit[0].shape} lights up {span}."
     src = w.sounding_object
-    if w.audio != "real":
+    if w.audio == "speech":
+        shown = " and ".join(f"a {o.colour} {o.shape}" for o in w.objects)
+        av = (f'A voice repeats "{w.extras["speech_word"]}" {span}, but no person is in the picture, '
+              f"which shows {shown} {where}.")
+    elif w.audio != "real":
         av = f"{audio} {visual}"
     elif w.level == "high" and src is not None:
         av = (f"The {src.colour} {src.shape} at the {src.position} lights up and makes a {s.pitch} "
@@ -180,7 +193,10 @@ def qa_pairs(w: World, caps: dict[str, str], meta: dict) -> list[dict]:
         out.append(_qa("pretrain", m, PROMPT_META[m], format_meta(meta[m])))
 
     # AVU-Multi Q&A: one conversation, four turns about both modalities
-    if no_audio:
+    if w.audio == "speech":
+        who, sync, when = "A person, who is not in the picture.", "No.", \
+            f"From {seconds(s.start_s)} to {seconds(s.end_s)} seconds."
+    elif no_audio:
         who, sync, when = no_audio, "No.", no_audio
     elif src is not None:
         who, sync, when = f"The {src.colour} {src.shape} at the {src.position}.", \
@@ -189,7 +205,7 @@ def qa_pairs(w: World, caps: dict[str, str], meta: dict) -> list[dict]:
         who, sync, when = f"A {s.source}, which is not in the picture.", "No.", \
             f"From {seconds(s.start_s)} to {seconds(s.end_s)} seconds."
     v_mood = COLOUR_MOOD[w.main_object.colour]
-    if no_audio:
+    if no_audio or w.audio == "speech":
         mood = f"The picture is {v_mood}."
     elif w.level == "high" and src is not None:
         mood = f"{PITCH_MOOD[s.pitch].capitalize()}."
@@ -203,7 +219,9 @@ def qa_pairs(w: World, caps: dict[str, str], meta: dict) -> list[dict]:
 
     # AVU-Specific, audio: only the audio can answer these
     real_noun = s.noun
-    for q, a in [("What pitch is the sound?", s.pitch),
+    speech_qa = [("What kind of sound is it?", "speech"),
+                 ("What does the voice say?", w.extras.get("speech_word", ""))]
+    for q, a in speech_qa if w.audio == "speech" else [("What pitch is the sound?", s.pitch),
                  ("What kind of sound is it?", f"a {s.noun}"),
                  ("What is the rhythm of the sound?", s.rhythm),
                  ("Which shape makes this sound?", f"a {s.source}"),
@@ -232,7 +250,8 @@ def qa_pairs(w: World, caps: dict[str, str], meta: dict) -> list[dict]:
     pick = absent[w.seed % len(absent)]
     out.append(_qa("negative", "visual", f"What colour is the {pick}?",
                    f"There is no {pick} in this clip."))
-    other_nouns = [VOICE[x][1] for x in SHAPES if no_audio or x != s.source]
+    tone_free = no_audio or w.audio == "speech"
+    other_nouns = [VOICE[x][1] for x in SHAPES if tone_free or x != s.source]
     noun = other_nouns[(w.seed // 7) % len(other_nouns)]
     out.append(_qa("negative", "audio", f"What pitch is the {noun}?",
                    f"There is no {noun} in this clip."))
@@ -240,7 +259,12 @@ def qa_pairs(w: World, caps: dict[str, str], meta: dict) -> list[dict]:
     # AVU-Tasks (AVE, AVL, AVQA styles); the AVL/AVQA ones become negatives when the source is absent
     out.append(_qa("tasks", "av", "When does the sound event start and end?", no_audio or span,
                    task="ave"))
-    if no_audio:
+    if w.audio == "speech":
+        out.append(_qa("negative", "audio", "Which shape makes this sound?",
+                       "There is no shape making this sound."))
+        out.append(_qa("negative", "av", "Where is the sounding object?",
+                       "There is no sounding object in the picture."))
+    elif no_audio:
         out.append(_qa("tasks", "av", "Where is the sounding object?", no_audio, task="avl"))
     elif src is not None:
         out.append(_qa("tasks", "av", "Where is the sounding object?", src.position, task="avl"))

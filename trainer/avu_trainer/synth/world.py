@@ -56,6 +56,8 @@ ROWS = ("top", "middle", "bottom")
 COLS = ("left", "centre", "right")
 CELL_CENTRE_PX = (40, 112, 184)
 LEVELS = ("high", "medium", "low")
+AUDIO_VARIANTS = ("real", "noise", "silence", "speech")
+SPEECH_WORDS = ("hello", "listen", "welcome", "ready", "look")
 LEVEL_SUBSET = {"high": "pretrain", "medium": "specific", "low": "negative"}
 # 4.0 .. 7.5 s in 0.5 s steps; at 10 fps no t_i = (i + 0.5) * d / 8 then falls on a frame boundary
 DURATIONS_S = tuple(x / 2 for x in range(8, 16))
@@ -111,7 +113,8 @@ class World:
     scene: str
     objects: list[VisualObject]
     sound: Sound
-    # 'real' | 'noise' | 'silence': noise and silence replace the sound (audio-reliance training)
+    # 'real' | 'noise' | 'silence': noise and silence replace the sound (audio-reliance training);
+    # 'speech': a voice (espeak-ng) repeats a word instead, for MP4 demo clips only (never trained on)
     audio: str = "real"
     noise_std: float = 0.0
     extras: dict = field(default_factory=dict)
@@ -156,10 +159,12 @@ def sample_world(seed: int, level: str | None = None, audio: str = "real") -> Wo
     """Draw a clip's content. Same (seed, level, audio) -> same world."""
     if level is not None and level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    if audio not in ("real", "noise", "silence"):
-        raise ValueError(f"audio must be real|noise|silence, got {audio!r}")
+    if audio not in AUDIO_VARIANTS:
+        raise ValueError(f"audio must be one of {AUDIO_VARIANTS}, got {audio!r}")
     rng = np.random.default_rng([seed, 7919])
     lvl = level if level is not None else _choice(rng, LEVELS)
+    if audio == "speech":
+        lvl = "low"  # the speaker is never in the picture
     duration = float(_choice(rng, DURATIONS_S))
     scene = _choice(rng, SCENES)
 
@@ -204,5 +209,6 @@ def sample_world(seed: int, level: str | None = None, audio: str = "real") -> Wo
         # the main object of a low clip is the first one; keep its mood away from the pitch's
         assert COLOUR_MOOD[objects[0].colour] != target_mood
     noise_std = float(rng.uniform(0.03, 0.3)) if audio == "noise" else 0.0
+    extras = {"speech_word": _choice(rng, SPEECH_WORDS)} if audio == "speech" else {}
     return World(seed=seed, level=lvl, duration_s=duration, scene=scene, objects=objects,
-                 sound=sound, audio=audio, noise_std=noise_std)
+                 sound=sound, audio=audio, noise_std=noise_std, extras=extras)

@@ -81,19 +81,29 @@ def write_mp4(seed: int, out_dir: str | Path, level: str | None = None, audio: s
 
 
 def _mp4_job(args: tuple) -> str:
-    seed, out_dir, level = args
+    seed, out_dir, level, audio = args
     name = f"synth-{seed:08d}"
     if (Path(out_dir) / f"{name}.json").exists() and (Path(out_dir) / f"{name}.mp4").exists():
         return name
-    write_mp4(seed, out_dir, level)
+    write_mp4(seed, out_dir, level, audio)
     return name
 
 
+def speech_variant(seed: int, speech_fraction: float) -> str:
+    return "speech" if np.random.default_rng([seed, 314159]).random() < speech_fraction else "real"
+
+
 def write_mp4_clips(out_dir: str | Path, count: int, seed: int, workers: int = 2,
-                    level: str | None = None, balanced: bool = False) -> list[str]:
+                    level: str | None = None, balanced: bool = False,
+                    speech_fraction: float = 0.0) -> list[str]:
     """`count` clips with seeds seed .. seed + count - 1; existing ones are kept (resumable).
-    `balanced` cycles the levels high, medium, low by clip index instead of drawing them."""
-    jobs = [(seed + i, str(out_dir), LEVELS[i % 3] if balanced else level) for i in range(count)]
+    `balanced` cycles the levels high, medium, low by clip index instead of drawing them.
+    `speech_fraction` of the clips get a voice (espeak-ng) instead of a shape's sound: level low,
+    for demos; the training features never contain speech."""
+    if speech_fraction > 0 and shutil.which("espeak-ng") is None:
+        raise RuntimeError("speech clips need espeak-ng on PATH (apt install espeak-ng)")
+    jobs = [(seed + i, str(out_dir), LEVELS[i % 3] if balanced else level,
+             speech_variant(seed + i, speech_fraction)) for i in range(count)]
     return _run_pool(_mp4_job, jobs, workers, "mp4")
 
 

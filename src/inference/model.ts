@@ -107,6 +107,16 @@ export class DolphinModel {
 
   /** Runs the decoder on `embeds` [1,S,D] after `cache`; appends to the cache; returns the last position's logits [V]. */
   async forward(embeds: Tensor, cache: KvCache): Promise<Float32Array> {
+    const { data, s, v } = await this.decode(embeds, cache);
+    return data.slice((s - 1) * v, s * v);
+  }
+
+  /** As forward, but the logits of every position, [S*V] (teacher-forced scoring). */
+  async forwardAll(embeds: Tensor, cache: KvCache): Promise<Float32Array> {
+    return (await this.decode(embeds, cache)).data;
+  }
+
+  private async decode(embeds: Tensor, cache: KvCache): Promise<{ data: Float32Array; s: number; v: number }> {
     const s = embeds.dims[1] ?? 0;
     const total = cache.length + s;
     const positions = new BigInt64Array(s);
@@ -123,9 +133,7 @@ export class DolphinModel {
     const logits = out.logits;
     if (!logits) throw new ModelError('graph-mismatch', `${this.sessions.decoder.file} returned no logits.`);
     cache.update(out, s);
-    const v = logits.dims[2] ?? 0;
-    const data = await readF32(logits);
-    return data.slice((s - 1) * v, s * v);
+    return { data: await readF32(logits), s, v: logits.dims[2] ?? 0 };
   }
 
   /**

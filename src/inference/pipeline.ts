@@ -2,6 +2,7 @@
 // captions → meta-information per modality → Q&A per subset template → an AvuSample, with timings
 // per stage. Every prompt of the clip starts from the same prefix cache.
 import { basename } from 'node:path';
+import type { SegmentBounds } from '../media/audio';
 import { throwIfAborted } from '../core/errors';
 import { META_FIELDS, type AvuSample, type MediaInfo, type MetaField, type MetaKeywords, type Modality, type QaItem, type Subset } from '../dataset/record';
 import { generateBatch } from './batch-generate';
@@ -19,6 +20,8 @@ export interface ClipFeatures {
   frames: Float32Array; // [8,3,224,224]
   spectrograms: Float32Array; // [8,1,128,204]
   media: MediaInfo;
+  /** The 2 s audio segment of each frame time (silence and noise variants are cut the same way). */
+  segments: readonly SegmentBounds[];
 }
 export type FeatureExtractor = (clip: string, opts: { signal?: AbortSignal }) => Promise<ClipFeatures>;
 

@@ -88,9 +88,19 @@ test(`SIGKILL of a writer ${KILLS} times beside a second writer loses no acknowl
     return rnd / 2 ** 32;
   };
   while (kills < KILLS) {
-    const run = startWriter(script, dir, 'A', ackA + 1, 100_000, 0, (s) => (ackA = Math.max(ackA, s)));
-    // A random moment: during start-up, opening the store, appending, or compacting.
-    await sleep(50 + random() * 350);
+    let firstAck: () => void = () => undefined;
+    const acked = new Promise<void>((r) => (firstAck = r));
+    const run = startWriter(script, dir, 'A', ackA + 1, 100_000, 0, (s) => {
+      ackA = Math.max(ackA, s);
+      firstAck();
+    });
+    // A random moment: one kill in five anywhere from start-up on (opening the store, replaying
+    // journals), the others while actions stream (appending, compacting, renaming).
+    if (kills % 5 === 0) await sleep(random() * 300);
+    else {
+      await Promise.race([acked, sleep(5000)]);
+      await sleep(random() * 250);
+    }
     run.child.kill('SIGKILL');
     await run.done;
     kills++;

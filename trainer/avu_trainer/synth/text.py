@@ -11,11 +11,11 @@ left|moving right], emotion [colour mood of the main object]. Field vocabularies
 
 `consistency_score` = Jaccard overlap of the two flattened keyword sets. By construction:
 - high:   shared event, object, emotion: 3 / 7 (one shape) or 3 / 8 (two shapes) = 0.43 / 0.375
-- medium: shared object only:            1 / 9 or 1 / 10                       = 0.11 / 0.10
+- medium: shared object only (two shapes): 1 / 10                               = 0.10
 - low:    nothing shared:                0
 so thresholds high >= 0.25 and medium >= 0.05 recover the level of every clip (`level_from_score`).
 A per-field mean of Jaccard over the fields both modalities fill (event, object, action,
-emotion) separates them too: high 0.625-0.75, medium 0.125-0.25, low 0.
+emotion) separates them too: high 0.625-0.75, medium 0.125, low 0.
 
 Answers are short and templated; every rejection of a false premise starts with "There is no"
 (the detector in `avu_trainer.eval`).

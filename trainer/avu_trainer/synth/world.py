@@ -10,8 +10,8 @@ World rules (stated in captions so a model can learn them):
 Consistency levels (paper 4.3):
 - high:   the sounding shape is visible and lit exactly while it sounds; its colour's mood equals
           the pitch's mood.
-- medium: the sounding shape is visible but never lights up (not in sync); the main object's mood
-          differs from the pitch's mood. Each modality carries what the other lacks (pitch and rhythm
+- medium: the sounding shape is visible, beside a second (silent) shape, but never lights up (not
+          in sync); the main object's mood differs from the pitch's mood. Each modality carries what the other lacks (pitch and rhythm
           vs colour, place, motion).
 - low:    the sounding shape is absent from the picture; nothing lights up; moods differ.
 See `text.meta_keywords` for the keyword sets that make the level recoverable.
@@ -180,6 +180,10 @@ def sample_world(seed: int, level: str | None = None, audio: str = "real") -> Wo
     sound = Sound(source, pitch, rhythm, start, start + length)
 
     n_obj = int(rng.integers(1, 3))
+    if lvl == "medium":
+        # the sounding shape has a silent companion, so the picture alone cannot tell which
+        # shape (or voice) is sounding: medium-level audio questions need the audio
+        n_obj = 2
     others = [s for s in SHAPES if s != source]
     rng.shuffle(others)
     if lvl == "low":

@@ -53,6 +53,9 @@ class Model:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             opts.intra_op_num_threads = threads
+        # As src/inference/runtime.ts: no busy-waiting between runs.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
         mk = lambda g: ort.InferenceSession(str(bundle / self.m["graphs"][g]["file"]), opts,  # noqa: E731
                                             providers=["CPUExecutionProvider"])
         self.enc, self.emb, self.dec = mk("av_encoder"), mk("embed_tokens"), mk("decoder")
@@ -212,7 +215,9 @@ def main() -> None:
     model = Model(Path(a.model), a.threads)
     load_ms = ms(t0)  # manifest, sha256 of every file, three sessions, tokenizer: what the TS load does
     from avu_trainer.infer import load_model
-    runner = load_model(a.model)  # the trainer's Runner opens its own sessions (not counted twice)
+    runner = load_model(a.model)
+    # The Runner's backend runs on the sessions loaded above (same options as the TypeScript side).
+    runner.backend.enc, runner.backend.emb, runner.backend.dec = model.enc, model.emb, model.dec
     results = []
     t_folder = time.perf_counter()
     for c in a.clips:

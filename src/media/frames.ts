@@ -59,8 +59,17 @@ export interface FrameGroup {
   targets: number[];
 }
 
-/** Groups timestamps by the last keyframe at or before each; without keyframes, one group from the start. */
-export function planFrameGroups(timestampsS: readonly number[], keyframesS: readonly number[]): FrameGroup[] {
+/**
+ * Starting an ffmpeg process costs about as much CPU as decoding this many 720p frames (~60 ms): a group whose
+ * keyframe lies closer than this after the previous group's last target is decoded by that group's process.
+ */
+const MERGE_GAP_FRAMES = 30;
+
+/**
+ * Groups timestamps by the last keyframe at or before each (without keyframes: one group from the start), then
+ * merges a group into the previous one when decoding on to it is cheaper than starting another process.
+ */
+export function planFrameGroups(timestampsS: readonly number[], keyframesS: readonly number[], fps = 30): FrameGroup[] {
   const groups = new Map<number, number[]>();
   timestampsS.forEach((t, i) => {
     let seek = 0;
@@ -69,7 +78,15 @@ export function planFrameGroups(timestampsS: readonly number[], keyframesS: read
     list.push(i);
     groups.set(seek, list);
   });
-  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([seekS, targets]) => ({ seekS, targets }));
+  const sorted = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([seekS, targets]) => ({ seekS, targets }));
+  const merged: FrameGroup[] = [];
+  for (const g of sorted) {
+    const prev = merged.at(-1);
+    const prevEnd = prev ? Math.max(...prev.targets.map((i) => timestampsS[i]!)) : undefined;
+    if (prev && prevEnd !== undefined && (g.seekS - prevEnd) * (fps > 0 ? fps : 30) < MERGE_GAP_FRAMES) prev.targets.push(...g.targets);
+    else merged.push({ seekS: g.seekS, targets: [...g.targets] });
+  }
+  return merged;
 }
 
 /** Normalises HWC uint8 RGB images into a [T,3,H,W] CLIP tensor. */
@@ -122,8 +139,11 @@ async function decodeGroup(
     `crop=${FRAME_SIZE}:${FRAME_SIZE}:${plan.cropX}:${plan.cropY}`,
   ].join(',');
   const seek = seekS > 0 ? ['-noaccurate_seek', '-ss', fmt(seekS + 1e-4)] : [];
+  // Stop once every target has its frame (select only drops frames; ffmpeg would otherwise decode to the end).
+  // Two targets on one frame give fewer frames than targets: then it decodes on to the end, slower but right.
+  const stop = tailFromS === undefined ? ['-frames:v', String(new Set(relTargets).size)] : [];
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-threads', String(threads), ...seek, '-i', file,
-    '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', chain, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+    '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', chain, '-vsync', '0', ...stop, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
   let out;
   try {
     out = await runTool(tools.ffmpeg.path, args, { signal, timeoutMs: 300_000, stderrLimit: 200_000 });
@@ -165,7 +185,7 @@ export async function extractFrames(file: string, info: MediaInfo, timestampsS: 
     return { rgb, tensor: normaliseFrames(rgb), frameTimesS: Array.from({ length: n }, () => null) };
   }
   const plan = planResize(info.width, info.height);
-  const groups = planFrameGroups(timestampsS, opts.keyframesS ?? []);
+  const groups = planFrameGroups(timestampsS, opts.keyframesS ?? [], info.fps);
   const cores = Math.max(1, availableParallelism());
   const threads = Math.max(1, Math.min(4, cores));
   const video = info.streams.find((s) => s.kind === 'video');

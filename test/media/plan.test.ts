@@ -17,7 +17,7 @@ test('frame groups: one process per stretch of keyframes, merged when decoding o
   // Long GOP (x264 default): the keyframe at 8.33 s is 6 frames after the target at 8.125 s: decoding on is cheaper.
   assert.deepEqual(planFrameGroups(ts, [0, 8.333333], 30), [{ seekS: 0, targets: [0, 1, 2, 3, 4, 5, 6, 7] }]);
   // A keyframe well after the previous target starts its own group.
-  assert.deepEqual(planFrameGroups(ts, [0, 9], 30), [{ seekS: 0, targets: [0, 1, 2, 3, 4, 5, 6] }, { seekS: 9, targets: [7] }]);
+  assert.deepEqual(planFrameGroups(ts, [0, 9.3], 30), [{ seekS: 0, targets: [0, 1, 2, 3, 4, 5, 6] }, { seekS: 9.3, targets: [7] }]);
   // 60 s clip, 2 s GOP: far-apart targets each get their own keyframe.
   const long = ts.map((t) => t * 6);
   const kf = Array.from({ length: 30 }, (_, i) => i * 2);

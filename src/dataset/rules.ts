@@ -3,7 +3,7 @@
 // dropped, and check the form of the Q&A. Records are changed only where a value changed.
 import { throwIfAborted } from '../core/errors';
 import { SUBSETS, type AvuSample, type Subset } from './record';
-import { DEFAULT_THRESHOLDS, consistency, levelOf, qaSubsetsFor, subsetOfLevel, type Level, type Thresholds } from './consistency';
+import { DEFAULT_THRESHOLDS, calibrateThresholds, consistency, levelOf, qaSubsetsFor, subsetOfLevel, type Level, type Thresholds } from './consistency';
 import {
   DEFAULT_DROP_FRACTION, annotationScore, bottomFraction, confidence, selfConsistencyScore, similarityScore, type ScoreProvider,
 } from './filtering';
@@ -41,6 +41,8 @@ export interface RulesReport {
   histograms: Record<HistogramKey, number[]>;
   /** Agreement of the assigned level with a generator's own level (AVU-Synth), where records carry one. */
   levelAgreement: { n: number; agree: number; rate: number } | null;
+  /** Thresholds that best reproduce those source levels (`calibrateThresholds`), where there are any. */
+  calibratedThresholds: Thresholds | null;
   formProblems: { count: number; bySubset: Record<Subset, number>; examples: { id: string; qaId: string; problem: string }[] };
   thresholds: Thresholds;
   dropFraction: number;
@@ -121,7 +123,7 @@ export async function applyRules(store: AvuStore, opts: RulesOptions = {}): Prom
     total: derived.length, subsets: zeroSubsets(), kept: 0, dropped: 0, unscored: 0,
     missing: { similarity: 0, selfConsistency: 0, annotation: 0 },
     histograms: Object.fromEntries(HISTOGRAM_KEYS.map((k) => [k, new Array<number>(HISTOGRAM_BINS).fill(0)])) as Record<HistogramKey, number[]>,
-    levelAgreement: null, formProblems, thresholds: t, dropFraction, changed: 0,
+    levelAgreement: null, calibratedThresholds: null, formProblems, thresholds: t, dropFraction, changed: 0,
   };
   let lvN = 0;
   let lvAgree = 0;
@@ -145,7 +147,12 @@ export async function applyRules(store: AvuStore, opts: RulesOptions = {}): Prom
     }
     if (d.differs || d.wasKept !== s.kept) ops.push({ kind: 'patch', recordId: d.id, patch: d.patch, action: 'rules' });
   }
-  if (lvN > 0) report.levelAgreement = { n: lvN, agree: lvAgree, rate: lvAgree / lvN };
+  if (lvN > 0) {
+    report.levelAgreement = { n: lvN, agree: lvAgree, rate: lvAgree / lvN };
+    const labelled = derived.filter((d) => d.sourceLevel && d.level).map((d) => ({ score: d.patch.consistency, level: d.sourceLevel! }));
+    const c = calibrateThresholds(labelled);
+    report.calibratedThresholds = { high: Number(c.high.toFixed(4)), medium: Number(c.medium.toFixed(4)) };
+  }
   report.changed = ops.length;
   for (let i = 0; i < ops.length; i += 1000) {
     throwIfAborted(opts.signal);

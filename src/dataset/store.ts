@@ -425,6 +425,27 @@ export class AvuStore {
     return parsed;
   }
 
+  /**
+   * Refreshes after files under .avu/journal or .avu/records change (another window, the CLI) and then
+   * calls `onChange`, debounced; our own writes trigger it too. Dispose the result to stop watching.
+   */
+  watch(onChange: (error?: unknown) => void, debounceMs = 200): { dispose(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    const fire = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        this.refresh().then(() => onChange(), (err: unknown) => onChange(err));
+      }, debounceMs);
+    };
+    const watchers = [fs.watch(this.journalDir, fire), fs.watch(this.recordsDir, fire)];
+    return {
+      dispose: () => {
+        if (timer) clearTimeout(timer);
+        for (const w of watchers) w.close();
+      },
+    };
+  }
+
   // ---- compaction -----------------------------------------------------------------------------
 
   /** Folds journals into record files. Returns false when another process holds the lock. */

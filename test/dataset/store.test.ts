@@ -157,3 +157,21 @@ test('actions on a record that fell out of the cache still build on its earlier 
   assert.deepEqual(s.get('r0')!.qa.map((q) => q.status), ['accepted', 'rejected', 'pending']);
   assert.equal(s.summary('r0')!.qa.accepted, 1);
 });
+
+test('watch: a second store sees the first one\'s review without reopening', async () => {
+  const dir = tmpDataset();
+  const a = await AvuStore.open(dir);
+  a.put(sample('r1'));
+  const b = await AvuStore.open(dir);
+  const seen = new Promise<void>((resolve) => {
+    const w = b.watch(() => {
+      if (b.get('r1')?.qa[0]?.status === 'accepted') {
+        w.dispose();
+        resolve();
+      }
+    }, 20);
+  });
+  a.review('r1', 'q1', 'accept');
+  await seen;
+  assert.equal(b.summary('r1')!.qa.accepted, 1);
+});

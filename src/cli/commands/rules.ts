@@ -42,7 +42,10 @@ function human(r: RulesReport, root: string): string {
     `missing   similarity ${r.missing.similarity}, self-consistency ${r.missing.selfConsistency}, annotation ${r.missing.annotation} (left out of their confidence)`,
   ];
   if (r.levelAgreement)
-    lines.push(`levels    ${r.levelAgreement.agree}/${r.levelAgreement.n} (${pct(r.levelAgreement.agree, r.levelAgreement.n)}%) equal to the source's own level`);
+    lines.push(
+      `levels    ${r.levelAgreement.agree}/${r.levelAgreement.n} (${pct(r.levelAgreement.agree, r.levelAgreement.n)}%) equal to the source's own level` +
+        (r.calibratedThresholds ? `; calibrated on them: --high ${r.calibratedThresholds.high} --medium ${r.calibratedThresholds.medium}` : ''),
+    );
   lines.push(
     `form      ${r.formProblems.count} Q&A with form problems` +
       (r.formProblems.count ? ` (${SUBSETS.filter((s) => r.formProblems.bySubset[s]).map((s) => `${s} ${r.formProblems.bySubset[s]}`).join(', ')})` : ''),

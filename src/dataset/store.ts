@@ -50,6 +50,7 @@ import {
 import { Quarantine, type StoreProblem } from './quarantine';
 import { checkRecord, isValidRecordId } from './validate';
 import { summarize, type RecordSummary } from './summary';
+import { recordIdForClip } from './sample';
 
 export type { RecordSummary, StoreProblem };
 
@@ -142,6 +143,15 @@ export class AvuStore {
 
   summary(id: string): RecordSummary | undefined {
     return this.sums.get(id);
+  }
+
+  /** The id of the record of a clip (path relative to the dataset root), whatever id it was given. */
+  idForClip(clip: string): string | undefined {
+    const want = clip.split('\\').join('/');
+    const guess = recordIdForClip(want);
+    if (this.sums.get(guess)?.clip === want) return guess;
+    for (const [id, s] of this.sums) if (s.clip === want) return id;
+    return undefined;
   }
 
   summaries(): RecordSummary[] {

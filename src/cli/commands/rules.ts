@@ -6,6 +6,7 @@ import { AvuStore } from '../../dataset/store';
 import { DEFAULT_THRESHOLDS } from '../../dataset/consistency';
 import { DEFAULT_DROP_FRACTION } from '../../dataset/filtering';
 import { HISTOGRAM_KEYS, applyRules, type RulesReport } from '../../dataset/rules';
+import type { ScoreProvider } from '../../dataset/filtering';
 import { readSynthDir } from '../../dataset/synth-import';
 import { SUBSETS } from '../../dataset/record';
 
@@ -23,6 +24,8 @@ problems of the Q&A.
   --import-synth DIR      first add records from AVU-Synth ground truth (<clip>.json beside <clip>.mp4)
                           in DIR, a folder inside the dataset; their Q&A start as pending
   --accept-imported       with --import-synth: mark the imported Q&A as accepted
+  --similarity            compute the caption-media similarity with Dolphin (default model, or --model)
+  --model DIR, --device D the model bundle and device for --similarity (auto|cpu|cuda|webgpu)
 `;
 
 function fraction(v: string | undefined, name: string, def: number): number {
@@ -67,6 +70,9 @@ export const command: Command = {
       'folder-labels': { type: 'boolean' },
       'import-synth': { type: 'string' },
       'accept-imported': { type: 'boolean' },
+      similarity: { type: 'boolean' },
+      model: { type: 'string' },
+      device: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -82,18 +88,39 @@ export const command: Command = {
     const store = await AvuStore.open(root, { signal: ctx.signal, autoCompactAfter: 0 });
     if (values['import-synth'] !== undefined) {
       const recs = readSynthDir(root, values['import-synth'], { signal: ctx.signal, status: values['accept-imported'] ? 'accepted' : 'pending' });
+      const byClip = new Map(store.summaries().map((s) => [s.clip, s.id]));
+      for (const r of recs) r.id = byClip.get(r.clip) ?? r.id; // a clip the model already captioned keeps its record
       for (let i = 0; i < recs.length; i += 500) store.commitMany(recs.slice(i, i + 500).map((record) => ({ kind: 'put', record })));
       ctx.stderr(`rules: imported ${recs.length} AVU-Synth records\n`);
     }
-    const report = await applyRules(store, {
-      thresholds,
-      dropFraction: fraction(values.drop, 'drop', DEFAULT_DROP_FRACTION),
-      folderLabels: values['folder-labels'] ?? false,
-      signal: ctx.signal,
-      onProgress: (done, total) => {
-        if (Date.now() - started > 1000) ctx.stderr(`rules: ${done}/${total}\n`);
-      },
-    });
+    let provider: ScoreProvider | undefined;
+    let release = async (): Promise<void> => undefined;
+    if (values.similarity || values.model !== undefined) {
+      const { loadModel, features, deviceArg } = await import('./caption');
+      const { DolphinScorer } = await import('../../inference/score-provider');
+      const model = await loadModel(values.model, deviceArg(values.device), ctx);
+      const scorer = new DolphinScorer(model, features);
+      provider = scorer;
+      release = async () => {
+        scorer.dispose();
+        await model.dispose();
+      };
+    }
+    let report: RulesReport;
+    try {
+      report = await applyRules(store, {
+        provider,
+        thresholds,
+        dropFraction: fraction(values.drop, 'drop', DEFAULT_DROP_FRACTION),
+        folderLabels: values['folder-labels'] ?? false,
+        signal: ctx.signal,
+        onProgress: (done, total) => {
+          if (Date.now() - started > 1000) ctx.stderr(`rules: ${done}/${total}\n`);
+        },
+      });
+    } finally {
+      await release();
+    }
     await store.close();
     const problems = store.problems;
     if (values.json) ctx.stdout(JSON.stringify({ ...report, storeProblems: problems }, null, 2) + '\n');

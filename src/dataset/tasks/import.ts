@@ -47,9 +47,10 @@ export interface TaskImportReport {
 export async function importTaskClips(store: AvuStore, format: TaskFormat, clips: readonly TaskClip[], opts: { signal?: AbortSignal } = {}): Promise<TaskImportReport> {
   const report: TaskImportReport = { clips: clips.length, created: 0, updated: 0, qa: 0 };
   let ops: StoreOp[] = [];
+  const byClip = new Map(store.summaries().map((s) => [s.clip, s.id]));
   for (const c of clips) {
     throwIfAborted(opts.signal);
-    const id = recordIdForClip(c.clip);
+    const id = byClip.get(c.clip) ?? recordIdForClip(c.clip);
     const cur = store.get(id);
     report.qa += c.qa.length;
     if (!cur) {

@@ -175,3 +175,52 @@ test('watch: a second store sees the first one\'s review without reopening', asy
   await seen;
   assert.equal(b.summary('r1')!.qa.accepted, 1);
 });
+
+test('a journal cut at any byte of its last action loses that action only', async () => {
+  const dir = tmpDataset();
+  const s = await AvuStore.open(dir, { autoCompactAfter: 0 });
+  s.put(sample('r1'));
+  s.review('r1', 'q1', 'accept');
+  s.review('r1', 'q2', 'edit', 'kept edit');
+  s.review('r1', 'q3', 'accept'); // the action in flight when the power goes
+  const jdir = path.join(dir, '.avu/journal');
+  const jf = path.join(jdir, fs.readdirSync(jdir)[0]!);
+  const full = fs.readFileSync(jf);
+  const lastStart = full.lastIndexOf(0x0a, full.length - 2) + 1;
+  for (let cut = lastStart; cut < full.length; cut++) {
+    fs.writeFileSync(jf, full.subarray(0, cut));
+    const t = await AvuStore.open(dir, { autoCompactAfter: 0 });
+    const r = t.get('r1')!;
+    assert.deepEqual(r.qa.map((q) => q.status), ['accepted', 'accepted', 'pending'], `cut at byte ${cut}`);
+    assert.equal(r.qa[1]!.edit?.a, 'kept edit');
+    assert.equal(t.problems.length, 0);
+  }
+  fs.writeFileSync(jf, full);
+});
+
+test('a lock left by a dead process is broken; a live one is respected', async () => {
+  const dir = tmpDataset();
+  const s = await AvuStore.open(dir, { autoCompactAfter: 0 });
+  s.put(sample('r1'));
+  const lock = path.join(dir, '.avu/lock');
+  fs.writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), token: 'dead', at: Date.now() }));
+  assert.equal(await s.compact({ waitMs: 200 }), true, 'stale lock broken');
+  assert.ok(fs.existsSync(path.join(dir, '.avu/records/r1.json')));
+  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'live', at: Date.now() }));
+  s.review('r1', 'q1', 'accept');
+  assert.equal(await s.compact({ waitMs: 100 }), false, 'a live holder keeps it');
+  fs.rmSync(lock);
+  assert.equal(await s.compact(), true);
+});
+
+test('a valid hand edit of a record file is picked up', async () => {
+  const dir = tmpDataset();
+  const s = await AvuStore.open(dir);
+  s.put(sample('r1'));
+  await s.close();
+  const f = path.join(dir, '.avu/records/r1.json');
+  fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('"status": "pending"', '"status": "accepted"'));
+  const t = await AvuStore.open(dir);
+  assert.equal(t.summary('r1')!.qa.accepted, 1);
+  assert.equal(t.problems.length, 0);
+});

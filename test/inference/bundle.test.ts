@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ModelError } from '../../src/core/errors';
 import { loadBundle, sha256File } from '../../src/inference/bundle';
 import { DolphinModel } from '../../src/inference/model';
+import { precheck } from '../../src/inference/providers';
 import { bundleCopy, fixtureBundle } from './fixture';
 
 async function rejectsNaming(p: Promise<unknown>, code: string, file: string): Promise<void> {
@@ -87,6 +88,15 @@ describe('execution providers', () => {
     await assert.rejects(DolphinModel.load(fixtureBundle(), { device: 'cuda' }), (err: unknown) => {
       assert.ok(err instanceof ModelError);
       assert.match(err.message, /^--device cuda cannot run here: .*CUDA provider library.*; use --device auto or cpu\.$/);
+      return true;
+    });
+  });
+
+  it('--device webgpu without an adapter is one clear line (where no Vulkan driver is registered)', async (t) => {
+    if (precheck('webgpu') === null) return t.skip('this machine registers a Vulkan driver');
+    await assert.rejects(DolphinModel.load(fixtureBundle(), { device: 'webgpu' }), (err: unknown) => {
+      assert.ok(err instanceof ModelError);
+      assert.match(err.message, /^--device webgpu cannot run here: no Vulkan driver is registered.*; use --device auto or cpu\.$/);
       return true;
     });
   });

@@ -35,14 +35,14 @@
  * records are loaded on demand and kept in a small LRU cache.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { DatasetError, throwIfAborted } from '../core/errors';
-import { SUBSETS, type AvuSample, type QaItem, type Subset } from './record';
+import type { AvuSample, QaItem } from './record';
+import { readIndexFile, sameStamp, stampOf, writeIndexFile, type Stamp } from './index-file';
 import { canonicalRecordJson } from './canonical';
 import { JournalWriter, fsyncDir, readJournal, writeFileAtomic } from './journal';
-import { DirLock, pidAlive } from './lock';
+import { DirLock } from './lock';
+import { deletableJournals, newWriterId } from './journal-names';
 import {
   applyEntry, asQaState, opRecordId, qaState, undoRedoTargets,
   type JournalEntry, type RecordPatch, type ReviewAction, type StoreOp,
@@ -60,20 +60,9 @@ export interface StoreOptions {
   autoCompactAfter?: number;
 }
 
-interface Stamp {
-  m: number;
-  s: number;
-  i: number;
-}
-const INDEX_HEADER = 'avu-index\t1';
 
-const JOURNAL_RE = /^(\d+)-([0-9a-f]{8})-(.+)\.(\d+)\.jsonl$/;
 const CACHE_MAX = 2000;
 
-function stampOf(st: fs.Stats): Stamp {
-  return { m: st.mtimeMs, s: st.size, i: st.ino };
-}
-const sameStamp = (a: Stamp | undefined, b: Stamp): boolean => !!a && a.m === b.m && a.s === b.s && a.i === b.i;
 
 function byTime(a: JournalEntry, b: JournalEntry): number {
   return a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -86,7 +75,7 @@ export class AvuStore {
   private readonly tmpDir: string;
   private readonly quarantine: Quarantine;
   private readonly lock: DirLock;
-  private readonly writerId = `${process.pid}-${randomBytes(4).toString('hex')}-${os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')}`;
+  private readonly writerId = newWriterId();
   private segment = 0;
   private writer: JournalWriter | undefined;
   private ownCount = 0;
@@ -510,68 +499,15 @@ export class AvuStore {
 
   /** Our sealed segments and every segment of a process that no longer runs (same host). */
   private deletableJournals(): string[] {
-    const out: string[] = [];
-    const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
-    for (const name of this.journalOffsets.keys()) {
-      const m = JOURNAL_RE.exec(name);
-      if (!m) continue;
-      const [, pid, rand, h, seg] = m as unknown as [string, string, string, string, string];
-      const writer = `${pid}-${rand}-${h}`;
-      if (writer === this.writerId) {
-        if (Number(seg) < this.segment) out.push(name);
-      } else if (h === host && !pidAlive(Number(pid))) {
-        out.push(name);
-      }
-    }
-    return out;
+    return deletableJournals([...this.journalOffsets.keys()], this.writerId, this.segment);
   }
 
-  // index.tsv is a cache, one line per record (tab-separated, the clip as a JSON string), because a
-  // nested JSON document of 100k summaries costs more to parse than the whole rest of opening.
   private readIndex(): void {
-    let text: string;
-    try {
-      text = fs.readFileSync(path.join(this.avuDir, 'index.tsv'), 'utf8');
-    } catch {
-      return; // no index: every record file is parsed once and the index rewritten
-    }
-    if (!text.startsWith(INDEX_HEADER + '\n')) return;
-    let start = INDEX_HEADER.length + 1;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      const f = text.slice(start, nl).split('\t');
-      start = nl + 1;
-      if (f.length !== 14) continue;
-      const [id, m, sz, ino, clip, subset, cons, conf, kept, total, pending, accepted, rejected, edited] = f as [
-        string, string, string, string, string, string, string, string, string, string, string, string, string, string,
-      ];
-      let clipPath: unknown = clip.length >= 2 && !clip.includes('\\') ? clip.slice(1, -1) : undefined;
-      if (clipPath === undefined) {
-        try {
-          clipPath = JSON.parse(clip);
-        } catch {
-          continue;
-        }
-      }
-      if (typeof clipPath !== 'string' || !SUBSETS.includes(subset as Subset)) continue;
-      this.stamps.set(id, { m: Number(m), s: Number(sz), i: Number(ino) });
-      this.sums.set(id, {
-        id, clip: clipPath, subset: subset as Subset, consistency: Number(cons), confidence: conf === '-' ? null : Number(conf), kept: kept === '1',
-        qa: { total: Number(total), pending: Number(pending), accepted: Number(accepted), rejected: Number(rejected), edited: Number(edited) },
-      });
-    }
+    readIndexFile(path.join(this.avuDir, 'index.tsv'), this.stamps, this.sums);
   }
 
   private writeIndex(): void {
-    const lines: string[] = [INDEX_HEADER];
-    for (const [id, st] of this.stamps) {
-      const x = this.sums.get(id);
-      if (!x || this.pending.has(id)) continue;
-      const q = x.qa;
-      lines.push([id, st.m, st.s, st.i, JSON.stringify(x.clip), x.subset, x.consistency, x.confidence ?? '-', x.kept ? 1 : 0, q.total, q.pending, q.accepted, q.rejected, q.edited].join('\t'));
-    }
-    writeFileAtomic(path.join(this.avuDir, 'index.tsv'), lines.join('\n') + '\n', this.tmpDir, this.writerId);
+    writeIndexFile(path.join(this.avuDir, 'index.tsv'), this.stamps, this.sums, (id) => this.pending.has(id), this.tmpDir, this.writerId);
   }
 
   /** Compacts what this instance wrote (best effort) and closes its journal. */

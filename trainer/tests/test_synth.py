@@ -169,3 +169,23 @@ def test_speech_clips_are_low_consistency_with_a_voice_in_the_interval():
     for q in c.qa:
         assert q["a"].lower().startswith("there is no") == (q["subset"] == "negative"), q
     assert {t["q"] for t in SPEECH_QUESTION_TEMPLATES} <= {q["q"] for q in c.qa}
+
+
+def test_motion_is_visible_in_the_eight_sampled_frames():
+    import math
+    from dataclasses import replace
+
+    from avu_trainer.synth.render import frame_time, frame_times, object_centre
+    from avu_trainer.synth.world import DURATIONS_S
+
+    from avu_trainer.synth.world import sample_world
+
+    obj = replace(sample_world(3).objects[0], row="middle", col="centre")
+    for d in DURATIONS_S:
+        for pick in (frame_time, lambda t: math.ceil(t * 10 - 1e-6) / 10):  # either decoder frame rule
+            ys = [object_centre(replace(obj, motion="bouncing"), pick(t), d)[1] for t in frame_times(d)]
+            assert all(abs(a - b) >= 8 for a, b in zip(ys, ys[1:])), (d, ys)
+            xs = [object_centre(replace(obj, motion="moving right"), pick(t), d)[0] for t in frame_times(d)]
+            assert all(b > a for a, b in zip(xs, xs[1:])) and xs[-1] - xs[0] >= 20
+            still = {object_centre(replace(obj, motion="still"), pick(t), d) for t in frame_times(d)}
+            assert len(still) == 1

@@ -57,7 +57,9 @@ export class MediaCommands extends Disposable {
   }
 
   private async pickClip(): Promise<vscode.Uri | undefined> {
-    const active = vscode.window.activeTextEditor?.document.uri;
+    // From the palette: the video open in the active tab (a binary or custom editor, not a text editor), else ask.
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    const active = input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri : undefined;
     if (active && VIDEO_EXTENSIONS.some((e) => active.path.toLowerCase().endsWith(`.${e}`))) return active;
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,

@@ -3,7 +3,7 @@
 // (scripts/reference/bench_reference.py: ffmpeg subprocesses + numpy/PIL + torchaudio fbank) under the same load,
 // reported as our time / reference time. Targets: features of the 10 s clip ≤ 400 ms median and ≤ 1.0x reference.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -73,13 +73,13 @@ class Reference {
     if (first.done) throw new Error(`The Python reference (${python} ${script}) did not start: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}; install torch, torchaudio, numpy and pillow (pip install -e 'trainer[test]') or set AVU_PYTHON.`);
     return ref;
   }
-  async time(clip: string, stage: Stage): Promise<number> {
+  async time(clip: string, stage: Stage): Promise<Timing> {
     this.child.stdin.write(JSON.stringify({ clip, stage }) + '\n');
     const next = await this.lines.next();
     if (next.done) throw new Error('The Python reference stopped.');
-    const reply = JSON.parse(next.value) as { ms?: number; error?: string };
+    const reply = JSON.parse(next.value) as { ms?: number; cpuMs?: number; error?: string };
     if (reply.ms === undefined) throw new Error(`The Python reference failed on ${stage}: ${reply.error ?? next.value}`);
-    return reply.ms;
+    return { ms: reply.ms, cpuMs: reply.cpuMs ?? NaN };
   }
   stop(): void {
     this.child.stdin.end();
@@ -87,30 +87,50 @@ class Reference {
   }
 }
 
-async function ours(stage: Stage, clip: string, tools: ResolvedTools, signal: AbortSignal): Promise<number> {
+interface Timing {
+  ms: number;
+  /** CPU time of the process and the ffmpeg/ffprobe children it waited for: what a busy machine's load cannot inflate. */
+  cpuMs: number;
+}
+
+/** CPU ms of this process plus its reaped children (Linux /proc; NaN elsewhere). */
+function cpuNowMs(): number {
+  const own = process.cpuUsage();
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command name: fields 16 and 17 of proc(5) (cutime, cstime) are at 13 and 14 here; 100 ticks/s.
+    const children = (Number(fields[13]) + Number(fields[14])) * 10;
+    return (own.user + own.system) / 1000 + children;
+  } catch {
+    return NaN;
+  }
+}
+
+async function ours(stage: Stage, clip: string, tools: ResolvedTools, signal: AbortSignal): Promise<Timing> {
+  // frames and audio start from a known probe, like the reference's stages.
+  const info = stage === 'frames' || stage === 'audio' ? await probeMedia(clip, { tools, signal }) : undefined;
+  const c0 = cpuNowMs();
   const t0 = performance.now();
   if (stage === 'probe') await probeMedia(clip, { tools, signal });
   else if (stage === 'features') await extractFeatures(clip, { tools, signal });
-  else {
-    // frames and audio start from a known probe, like the reference's stages.
-    const info = await probeMedia(clip, { tools, signal });
+  else if (info) {
     const ts = frameTimestampsS(info.durationS);
-    const start = performance.now();
     if (stage === 'frames') {
       const keyframesS = (await listKeyframesS(clip, { tools, signal })).map((k) => k - info.startTimeS);
       await extractFrames(clip, info, ts, { tools, keyframesS, signal });
     } else {
       spectrogramsFromPcm(await decodeAudio16k(clip, { tools, signal }), segmentBounds(ts), signal);
     }
-    return performance.now() - start;
   }
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, cpuMs: cpuNowMs() - c0 };
 }
 
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
 async function run({ signal, log }: BenchRunOptions): Promise<Record<string, unknown>> {
   const runs = Math.max(5, Number(process.env.AVU_BENCH_RUNS ?? 5) || 5);
+  const loadAtStart = round(loadavg()[0] ?? 0, 2);
   const tools = resolveMediaTools();
   const described = await describeMediaTools({ signal });
   const dir = process.env.AVU_BENCH_MEDIA ?? join(tmpdir(), 'avu-bench-media-v1');
@@ -122,7 +142,7 @@ async function run({ signal, log }: BenchRunOptions): Promise<Record<string, unk
     for (const clip of CLIPS) {
       log(`media: making ${clip.name} (${clip.note})`);
       const path = await makeClip(tools, clip, dir, signal);
-      const times: Record<Stage, { ours: number[]; reference: number[] }> = {
+      const times: Record<Stage, { ours: Timing[]; reference: Timing[] }> = {
         probe: { ours: [], reference: [] }, frames: { ours: [], reference: [] }, audio: { ours: [], reference: [] }, features: { ours: [], reference: [] },
       };
       // One warm-up of each side (file cache, torch set-up), not counted.
@@ -140,13 +160,19 @@ async function run({ signal, log }: BenchRunOptions): Promise<Record<string, unk
             times[stage].ours.push(await ours(stage, path, tools, signal));
           }
         }
-        log(`media: ${clip.name} run ${r + 1}/${runs}: features ${round(times.features.ours.at(-1)!, 0)} ms (reference ${round(times.features.reference.at(-1)!, 0)} ms)`);
+        log(`media: ${clip.name} run ${r + 1}/${runs}: features ${round(times.features.ours.at(-1)!.ms, 0)} ms (reference ${round(times.features.reference.at(-1)!.ms, 0)} ms)`);
       }
       const stages: Record<string, unknown> = {};
       for (const stage of STAGES) {
-        const o = median(times[stage].ours);
-        const p = median(times[stage].reference);
-        stages[stage] = { oursMs: round(o), referenceMs: round(p), ratio: round(o / p, 3), oursRunsMs: times[stage].ours.map((x) => round(x)), referenceRunsMs: times[stage].reference.map((x) => round(x)) };
+        const o = median(times[stage].ours.map((t) => t.ms));
+        const p = median(times[stage].reference.map((t) => t.ms));
+        const oc = median(times[stage].ours.map((t) => t.cpuMs));
+        const pc = median(times[stage].reference.map((t) => t.cpuMs));
+        stages[stage] = {
+          oursMs: round(o), referenceMs: round(p), ratio: round(o / p, 3),
+          oursCpuMs: round(oc), referenceCpuMs: round(pc), cpuRatio: round(oc / pc, 3),
+          oursRunsMs: times[stage].ours.map((x) => round(x.ms)), referenceRunsMs: times[stage].reference.map((x) => round(x.ms)),
+        };
       }
       results.push({ clip: clip.name, durationS: clip.durationS, source: clip.note, runs, stages });
     }
@@ -156,7 +182,8 @@ async function run({ signal, log }: BenchRunOptions): Promise<Record<string, unk
   const main = results[0]!.stages as Record<Stage, { oursMs: number; ratio: number }>;
   return {
     command: 'avu bench --json',
-    machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', loadAverage1m: round(loadavg()[0] ?? 0, 2), node: process.version },
+    machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', loadAverage1mAtStart: loadAtStart, loadAverage1mAtEnd: round(loadavg()[0] ?? 0, 2), node: process.version },
+    note: 'ms: wall-clock medians, interleaved run by run with the reference; cpuMs: CPU of the process and its ffmpeg children (load-independent).',
     tools: { ffmpeg: described.ffmpeg, ffprobe: described.ffprobe },
     python,
     reference: 'scripts/reference/bench_reference.py: ffprobe JSON; per frame ffmpeg -ss t full-size RGB + PIL bicubic + crop + numpy normalise; ffmpeg 16 kHz PCM + torchaudio kaldi.fbank (ImageBind recipe); features = the three in sequence',

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveMediaTools } from '../../src/media/tools';
 
 interface ClipSpec {
   file: string;
@@ -68,7 +69,7 @@ export const MEDIA_DIR = process.env.AVU_TEST_MEDIA ?? join(tmpdir(), `avu-test-
 function ffmpeg(args: string[], out: string): void {
   mkdirSync(MEDIA_DIR, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp${out.slice(out.lastIndexOf('.'))}`;
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args, tmp], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(resolveMediaTools().ffmpeg.path, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args, tmp], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`ffmpeg could not make test media ${out}: ${r.stderr || r.error?.message}`);
   renameSync(tmp, out);
 }

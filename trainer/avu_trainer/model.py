@@ -23,7 +23,7 @@ class Dolphin(nn.Module):
         self.cfg = cfg
         c = cfg
         self.vis_enc = ViTEncoder(3, c.vis_grid, c.vis_patch, c.vis_dim, c.vis_heads, c.n_blocks,
-                                  c.vis_layers_per_block, c.enc_mlp_ratio)
+                                  c.vis_layers_per_block, c.enc_mlp_ratio, c.vis_stem)
         self.aud_enc = ViTEncoder(1, c.aud_grid, c.aud_patch, c.aud_dim, c.aud_heads, c.n_blocks,
                                   c.aud_layers_per_block, c.enc_mlp_ratio)
         if c.av_adapter:

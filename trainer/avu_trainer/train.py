@@ -67,6 +67,7 @@ class AttributeHeads(nn.Module):
         fa = cfg.aud_grid[0] * cfg.aud_grid[1] * cfg.aud_dim
         self.aud_clip = nn.Linear(fa, sum(AUD_HEADS.values()))
         self.aud_sounding = nn.Linear(fa, 1)
+        self.register_buffer("shape_weight", torch.tensor([0.15] + [1.0] * (CELL_HEADS["shape"] - 1)))
 
     def forward(self, V: torch.Tensor, A: torch.Tensor, y: dict) -> tuple[torch.Tensor, dict]:
         """V (B, T, Lv, D), A (B, T, La, D) plain encoder features; y from data.batch_labels.
@@ -76,16 +77,18 @@ class AttributeHeads(nn.Module):
         fa = A.flatten(2)                                                 # (B, T, La*D)
         losses, acc = {}, {}
 
-        def ce(name, logits, target):
+        def ce(name, logits, target, weight=None):
             ok = target != -100
             if ok.any():
-                losses[name] = F.cross_entropy(logits[ok], target[ok])
+                losses[name] = F.cross_entropy(logits[ok], target[ok], weight=weight)
                 acc[name] = (logits[ok].argmax(-1) == target[ok]).float().mean().item()
 
         out = self.cell(cells)                                            # (B, T, 9, n)
         off = 0
         for k, n in CELL_HEADS.items():
-            ce(k, out[..., off:off + n].flatten(0, 2), y[f"cell_{k}"][:, None].expand(B, T, 9).flatten())
+            # most cells are empty: weigh "no shape" down or the head never learns the shapes
+            w = self.shape_weight if k == "shape" else None
+            ce(k, out[..., off:off + n].flatten(0, 2), y[f"cell_{k}"][:, None].expand(B, T, 9).flatten(), w)
             off += n
         ce("motion", self.motion(cells.transpose(1, 2).flatten(2)).flatten(0, 1), y["cell_motion"].flatten())
         ce("scene", self.scene(cells.mean((1, 2))), y["scene"])

@@ -34,7 +34,18 @@ export const SYNONYMS: Record<string, string> = {
 
 const VOWEL = /[aeiou]/;
 
+/** Applies the word rules until nothing changes, so normalising a normalised keyword changes nothing. */
 function lemmaWord(w: string): string {
+  let cur = w;
+  for (let i = 0; i < 4; i++) {
+    const next = lemmaStep(cur);
+    if (next === cur) return cur;
+    cur = next;
+  }
+  return cur;
+}
+
+function lemmaStep(w: string): string {
   const irr = IRREGULAR[w];
   if (irr) return irr;
   if (w.length > 4 && w.endsWith('ing') && !ING_KEEP.has(w)) {
@@ -44,6 +55,7 @@ function lemmaWord(w: string): string {
     const prev = stem[stem.length - 2];
     if (last && last === prev && 'bdgmnprt'.includes(last)) stem = stem.slice(0, -1); // running -> run
     else if (/[^aeiou]l$/.test(stem) || /[cv]$/.test(stem)) stem += 'e'; // whistling -> whistle, dancing -> dance
+    else if (/[^s]s$/.test(stem)) stem += 'e'; // pulsing -> pulse, rising -> rise (not a plural "puls")
     else if (stem.length <= 4 && /^[^aeiou]*[aeiou][^aeiouwxy]$/.test(stem)) stem += 'e'; // making -> make
     return stem;
   }

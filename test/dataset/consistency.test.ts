@@ -21,6 +21,20 @@ test('keywords are normalised: case, spaces, plurals, -ing forms, synonyms, dupl
   assert.equal(normaliseKeyword('Outside'), 'outdoors');
   assert.equal(normaliseKeyword('ceiling'), 'ceiling');
   assert.deepEqual(normaliseList(['Dog', 'dogs', ' ', 'DOG ', 'cat']), ['dog', 'cat']);
+  assert.equal(normaliseKeyword('pulsing'), 'pulse');
+});
+
+test('normalising twice changes nothing (rules can run again without rewriting records)', () => {
+  const words = [
+    'pulsing', 'racing', 'sustained', 'ringing', 'buzzing', 'whistling', 'rattling', 'static', 'idle', 'moving left', 'moving right',
+    'bouncing', 'still', 'night sky', 'grass field', 'sandy beach', 'grey room', 'outdoors', 'indoors', 'calm', 'cheerful', 'alert',
+    'beings', 'buses', 'glasses', 'dresses', 'puppies', 'using', 'rising', 'passing', 'singing', 'people', 'children', 'dogs barking',
+    'Acoustic_guitar', 'church bells', 'engines revving', 'waves crashing', 'applause', 'speeches', 'boxes', 'kissing', 'hiking',
+  ];
+  for (const w of words) {
+    const once = normaliseKeyword(w);
+    assert.equal(normaliseKeyword(once), once, `${w} -> ${once} -> ${normaliseKeyword(once)}`);
+  }
 });
 
 test('consistency: mean soft Jaccard over the fields both modalities fill', () => {

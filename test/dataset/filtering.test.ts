@@ -79,5 +79,6 @@ test('avu rules marks exactly 25% dropped and records missing scores as null', a
   const r = store.get(store.ids()[0]!)!;
   assert.equal(r.scores.similarity, null);
   assert.equal(r.subset, 'pretrain');
+  assert.equal((await applyRules(store)).changed, 0, 'a second run changes nothing');
   await store.close();
 });

@@ -117,3 +117,11 @@ def test_paper_scale_builds_on_meta_device():
     assert prefix.shape == (1, 256 + 96 + 16, 4096) and cfg.prefix_length == 368
     total = count_params(m)
     assert 7.3e9 < total < 7.8e9, total
+
+
+def test_conv_stem_keeps_the_patch_grid():
+    cfg = small(vis_stem="conv")
+    m = Dolphin(cfg)
+    assert isinstance(m.vis_enc.patch_embed, torch.nn.Sequential)
+    f, s = inputs()
+    assert m.encode(f, s).shape == (1, cfg.prefix_length, 32)

@@ -214,11 +214,22 @@ def main(argv: list[str] | None = None) -> int:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", help="a .pt checkpoint written by avu_trainer.train")
     src.add_argument("--random", action="store_true", help="random weights (tiny config) for pipeline tests")
+    src.add_argument("--rehash", action="store_true",
+                     help="only refresh manifest.json's file list and sha256s (after adding eval.json / README.md)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", default=None)
     ap.add_argument("--version", default="0.1.0")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
+    if args.rehash:
+        out = Path(args.out)
+        manifest = json.loads((out / "manifest.json").read_text())
+        files = [f for f in manifest["files"] if (out / f).exists()]
+        files += [f for f in ("eval.json", "README.md") if (out / f).exists() and f not in files]
+        manifest["files"] = {f: sha256(out / f) for f in files}
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        print(json.dumps({"out": str(out), "files": sorted(manifest["files"])}))
+        return 0
     if args.random:
         model, tok = random_model_and_tokenizer()
         name = args.name or "dolphin-random"

@@ -1,6 +1,7 @@
 """The ONNX bundle matches PyTorch: logits within 1e-4, identical greedy tokens, valid manifest."""
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -75,3 +76,26 @@ def test_golden_files_replay(bundle):
     assert np.abs(prefix - want).max() <= 1e-4
     ids = runner.generate_ids(prefix, [g["question"]], g["maxNewTokens"])[0]
     assert ids == json.loads((out / "golden" / "greedy_ids.json").read_text())
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "dolphin-tiny"
+
+
+@pytest.mark.skipif(not (SHIPPED / "manifest.json").exists(), reason="models/dolphin-tiny not exported yet")
+def test_shipped_bundle_hashes_and_parity():
+    """The committed bundle: every hash matches, and onnxruntime reproduces the PyTorch golden outputs."""
+    manifest = json.loads((SHIPPED / "manifest.json").read_text())
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((SHIPPED / name).read_bytes()).hexdigest() == digest, name
+    g = json.loads((SHIPPED / "golden" / "golden.json").read_text())
+    runner = load_model(SHIPPED)
+    read = lambda n: np.fromfile(SHIPPED / "golden" / n, "<f4").reshape(g["shapes"][n])  # noqa: E731
+    prefix = runner.prefix(read("frames.f32"), read("spectrograms.f32"))
+    assert np.abs(prefix - read("prefix_embeds.f32")).max() <= 1e-4
+    prompt = json.loads((SHIPPED / "golden" / "prompt_ids.json").read_text())
+    emb = np.concatenate([prefix, runner.backend.embed(np.array([prompt]))], axis=1)
+    n = emb.shape[1]
+    logits, _ = runner.backend.decode(emb, np.ones((1, n), np.int64), np.arange(n)[None], runner.backend.empty_past(1))
+    assert np.abs(logits - read("logits_first.f32")).max() <= 1e-4
+    ids = runner.generate_ids(prefix, [g["question"]], g["maxNewTokens"])[0]
+    assert ids == json.loads((SHIPPED / "golden" / "greedy_ids.json").read_text())

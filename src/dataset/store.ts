@@ -456,8 +456,11 @@ export class AvuStore {
       this.writer = undefined;
       this.segment++;
       this.ownCount = 0;
-      await this.refresh(opts.signal);
+      // Which journals may go is decided BEFORE they are read: a writer that is gone now cannot append
+      // any more, so the refresh below reads all of its file. (Deciding after reading would delete
+      // lines a writer appended in between, just before it died.)
       const deletable = this.deletableJournals();
+      await this.refresh(opts.signal);
       const orphans: JournalEntry[] = [];
       let n = 0;
       for (const id of [...this.pending.keys()]) {
@@ -479,6 +482,8 @@ export class AvuStore {
       for (const name of deletable) {
         const file = path.join(this.journalDir, name);
         const read = readJournal(file);
+        // Belt and braces: a file with an action this compaction has not seen stays for the next one.
+        if (read.entries.some((e) => !this.pendingIds.has(e.id))) continue;
         for (const b of read.bad) this.quarantine.keepText('bad-journal-line', file, b.offset, b.text, b.reason);
         if (read.tail.trim() !== '')
           this.quarantine.keepText('torn-journal-tail', file, read.endOffset, read.tail, 'an action cut short by a crash, never applied');
@@ -499,7 +504,13 @@ export class AvuStore {
 
   /** Our sealed segments and every segment of a process that no longer runs (same host). */
   private deletableJournals(): string[] {
-    return deletableJournals([...this.journalOffsets.keys()], this.writerId, this.segment);
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.journalDir).filter((n) => n.endsWith('.jsonl'));
+    } catch {
+      names = [];
+    }
+    return deletableJournals(names, this.writerId, this.segment);
   }
 
   private readIndex(): void {

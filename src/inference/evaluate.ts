@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError, throwIfAborted } from '../core/errors';
 import { spectrogramsFromPcm } from '../media/audio';
-import { extractFeatures } from '../media/features';
+import { extractFeatures, type ClipFeatures } from '../media/features';
 import { generateBatch } from './batch-generate';
 import type { KvCache } from './kv-cache';
 import type { DolphinModel } from './model';
@@ -89,9 +89,20 @@ export async function evaluateSet(model: DolphinModel, dir: string, opts: EvalOp
     }
   };
   const records: EvalRecord[] = [];
+  // The next clip's features decode while this one generates.
+  const start = (i: number): Promise<ClipFeatures> | undefined => {
+    const c = clips[i];
+    if (!c) return undefined;
+    const p = extractFeatures(c.mp4, sig);
+    p.catch(() => undefined); // awaited (and reported) in its turn
+    return p;
+  };
+  let next = start(0);
   for (const [ci, clip] of clips.entries()) {
     throwIfAborted(opts.signal);
-    const f = await extractFeatures(clip.mp4, sig);
+    const pending = next!;
+    next = start(ci + 1);
+    const f = await pending;
     const qa = clip.gt.qa;
     const longIdx = qa.flatMap((q, k) => (q.subset === 'pretrain' ? [k] : []));
     const shortIdx = qa.flatMap((q, k) => (q.subset !== 'pretrain' ? [k] : []));

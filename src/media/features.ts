@@ -1,12 +1,13 @@
 // The features of one clip, as the model and `avu features` need them (DESIGN.md "Paper facts"):
 // 8 frames [8,3,224,224] and 8 spectrograms [8,1,128,204], with the times they come from.
-// probe, keyframe listing and audio decoding start together; frame groups decode in parallel once the
-// duration is known; the fbank runs while ffmpeg decodes frames.
+// Two processes per clip: one ffprobe (streams + keyframe flags), then one ffmpeg that decodes the frame groups and
+// the audio together (decode.ts); the fbank runs on the PCM afterwards (~20 ms).
 import { MediaError, throwIfAborted } from '../core/errors';
-import { decodeAudio16k, segmentBounds, spectrogramsFromPcm, type SegmentBounds } from './audio';
+import { segmentBounds, spectrogramsFromPcm, type SegmentBounds } from './audio';
+import { decodeFramesAndAudio } from './decode';
 import { MEL_BINS, TARGET_FRAMES } from './fbank';
-import { FRAME_SIZE, extractFrames } from './frames';
-import { checkClipFile, listKeyframesS, probeMedia, type MediaInfo } from './probe';
+import { FRAME_SIZE } from './frames';
+import { checkClipFile, probeWithKeyframes, type MediaInfo } from './probe';
 import { resolveMediaTools, type ResolvedTools } from './tools';
 
 export const NUM_FRAMES = 8;
@@ -44,14 +45,6 @@ export function frameTimestampsS(durationS: number, n = NUM_FRAMES): number[] {
   return Array.from({ length: n }, (_, i) => ((i + 0.5) * durationS) / n);
 }
 
-/** Settles a promise now so a rejection that nobody awaits (the clip turned out to have no audio) is not "unhandled". */
-function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
 /**
  * extractFeatures(clip, { signal, tools, ffmpegPath }) → ClipFeatures. Stable API (used by `avu features`,
  * `avu caption` and the extension): frames [8,3,224,224] and spectrograms [8,1,128,204] float32 plus the times and
@@ -62,40 +55,24 @@ export async function extractFeatures(clip: string, opts: ExtractFeaturesOptions
   throwIfAborted(opts.signal);
   checkClipFile(clip);
   const tools = opts.tools ?? resolveMediaTools({ ffmpegPath: opts.ffmpegPath });
-  // Children started speculatively are killed when anything fails, or when the caller cancels.
+  // On a failure or a cancel, every ffmpeg still running for this clip is killed.
   const inner = new AbortController();
   const onAbort = (): void => inner.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const signal = inner.signal;
   try {
-    const probing = probeMedia(clip, { tools, signal });
-    const keyframes = settle(listKeyframesS(clip, { tools, signal }));
-    const audio = settle(decodeAudio16k(clip, { tools, signal }));
-    const media = await probing;
+    const { info: media, keyframesS } = await probeWithKeyframes(clip, { tools, signal });
     const timestampsS = frameTimestampsS(media.durationS);
     const segments = segmentBounds(timestampsS);
-
-    const kf = await keyframes;
-    const keyframesS = kf.ok ? kf.value.map((t) => t - media.startTimeS) : [];
-    const framesPromise = extractFrames(clip, media, timestampsS, { tools, keyframesS, signal });
-    const framesSettled = settle(framesPromise);
-
-    const pcmResult = await audio;
-    let pcm: Float32Array;
-    if (!media.hasAudio) pcm = new Float32Array(0);
-    else if (pcmResult.ok) pcm = pcmResult.value;
-    else throw pcmResult.error;
+    const { frames, pcm } = await decodeFramesAndAudio(clip, media, timestampsS, true, { tools, keyframesS, signal });
     const spectrograms = spectrogramsFromPcm(pcm, segments, signal);
-
-    const fr = await framesSettled;
-    if (!fr.ok) throw fr.error;
     throwIfAborted(opts.signal);
     return {
-      frames: fr.value.tensor,
+      frames: frames.tensor,
       spectrograms,
-      frameImages: fr.value.rgb,
+      frameImages: frames.rgb,
       timestampsS,
-      frameTimesS: fr.value.frameTimesS,
+      frameTimesS: frames.frameTimesS,
       segments,
       media,
       tools,

@@ -49,6 +49,8 @@ export interface MediaInfo {
   avgFps: number;
   rFps: number;
   videoCodec: string | undefined;
+  /** ffprobe index of the video stream described here (cover art is not video). */
+  videoStreamIndex: number | undefined;
   audioCodec: string | undefined;
   sampleRateHz: number | undefined;
   channels: number | undefined;
@@ -85,6 +87,7 @@ interface FfprobeStream {
   disposition?: { attached_pic?: number };
 }
 interface FfprobeOutput {
+  packets?: { stream_index?: number; pts_time?: string; flags?: string }[];
   streams?: FfprobeStream[];
   format?: { duration?: string; start_time?: string; format_name?: string; size?: string };
 }
@@ -248,6 +251,7 @@ export function parseProbeJson(file: string, sizeBytes: number, json: string): M
     avgFps,
     rFps,
     videoCodec: video?.codec,
+    videoStreamIndex: video?.index,
     audioCodec: audio?.codec,
     sampleRateHz: audio?.sampleRateHz,
     channels: audio?.channels,
@@ -256,20 +260,49 @@ export function parseProbeJson(file: string, sizeBytes: number, json: string): M
   };
 }
 
-/** ffprobe a clip: duration, streams, size, fps, rotation, audio. Throws one MediaError sentence for a broken clip. */
-export async function probeMedia(file: string, opts: ProbeOptions = {}): Promise<MediaInfo> {
+async function runProbe(file: string, opts: ProbeOptions, extra: readonly string[]): Promise<{ sizeBytes: number; json: string }> {
   const sizeBytes = checkClipFile(file);
   const tools = opts.tools ?? resolveMediaTools(opts);
-  let out;
   try {
-    out = await runTool(tools.ffprobe.path, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', file], {
+    const out = await runTool(tools.ffprobe.path, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...extra, '-i', file], {
       signal: opts.signal,
       timeoutMs: 60_000,
     });
+    return { sizeBytes, json: out.stdout.toString('utf8') };
   } catch (err) {
     throw explainToolFailure(file, err);
   }
-  return parseProbeJson(file, sizeBytes, out.stdout.toString('utf8'));
+}
+
+/** ffprobe a clip: duration, streams, size, fps, rotation, audio. Throws one MediaError sentence for a broken clip. */
+export async function probeMedia(file: string, opts: ProbeOptions = {}): Promise<MediaInfo> {
+  const { sizeBytes, json } = await runProbe(file, opts, []);
+  return parseProbeJson(file, sizeBytes, json);
+}
+
+/** Above this size the packet list of one ffprobe call gets large; keyframes are then listed separately. */
+const ONE_CALL_MAX_BYTES = 512 * 1024 * 1024;
+
+/**
+ * probeMedia plus the keyframe times of the video (s from the clip start) in one ffprobe run (packet flags only,
+ * nothing decoded): one process fewer per clip, which matters when each ffmpeg start costs ~50 ms of CPU.
+ */
+export async function probeWithKeyframes(file: string, opts: ProbeOptions = {}): Promise<{ info: MediaInfo; keyframesS: number[] }> {
+  const size = checkClipFile(file);
+  if (size > ONE_CALL_MAX_BYTES) {
+    const [info, raw] = await Promise.all([probeMedia(file, opts), listKeyframesS(file, opts).catch(() => [] as number[])]);
+    return { info, keyframesS: raw.map((k) => k - info.startTimeS) };
+  }
+  const { sizeBytes, json } = await runProbe(file, opts, ['-show_entries', 'packet=stream_index,pts_time,flags']);
+  const info = parseProbeJson(file, sizeBytes, json);
+  const packets = (JSON.parse(json) as FfprobeOutput).packets ?? [];
+  const keyframesS: number[] = [];
+  for (const p of packets) {
+    if (p.stream_index !== info.videoStreamIndex || !p.flags?.includes('K')) continue;
+    const t = Number(p.pts_time);
+    if (Number.isFinite(t)) keyframesS.push(t - info.startTimeS);
+  }
+  return { info, keyframesS: keyframesS.sort((a, b) => a - b) };
 }
 
 /**

@@ -13,10 +13,14 @@ export interface RunToolOptions {
   input?: Uint8Array | undefined;
   /** Keep at most this many characters of stderr (default 8000). */
   stderrLimit?: number | undefined;
+  /** Also collect a second output the child writes to file descriptor 3 (ffmpeg: `pipe:3`). */
+  fd3?: boolean | undefined;
 }
 
 export interface RunToolResult {
   stdout: Buffer;
+  /** What the child wrote to fd 3 (empty unless `fd3` was asked for). */
+  fd3: Buffer;
   /** The last `stderrLimit` characters of stderr. */
   stderr: string;
 }
@@ -45,14 +49,15 @@ export function tailLines(stderr: string, lines = 3): string {
 }
 
 export function runTool(program: string, args: readonly string[], opts: RunToolOptions = {}): Promise<RunToolResult> {
-  const { signal, timeoutMs = 120_000, input, stderrLimit = 8000 } = opts;
+  const { signal, timeoutMs = 120_000, input, stderrLimit = 8000, fd3 = false } = opts;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new CancelledError(signal.reason));
       return;
     }
-    const child = spawn(program, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], shell: false });
+    const child = spawn(program, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(fd3 ? (['pipe'] as const) : [])], shell: false });
     const chunks: Buffer[] = [];
+    const chunks3: Buffer[] = [];
     let stderr = '';
     let settled = false;
     let timedOut = false;
@@ -78,6 +83,8 @@ export function runTool(program: string, args: readonly string[], opts: RunToolO
     signal?.addEventListener('abort', onAbort, { once: true });
 
     child.stdout?.on('data', (b: Buffer) => chunks.push(b));
+    const extra = fd3 ? child.stdio[3] : null;
+    if (extra && 'on' in extra) extra.on('data', (b: Buffer) => chunks3.push(b));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {
       stderr += s;
       if (stderr.length > 2 * stderrLimit) stderr = stderr.slice(-stderrLimit);
@@ -100,7 +107,7 @@ export function runTool(program: string, args: readonly string[], opts: RunToolO
       if (timedOut) {
         finish(() => reject(new ToolRunError(program, code, stderr, `${basename(program)} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped.`)));
       } else if (code === 0) {
-        finish(() => resolve({ stdout: Buffer.concat(chunks), stderr }));
+        finish(() => resolve({ stdout: Buffer.concat(chunks), fd3: Buffer.concat(chunks3), stderr }));
       } else {
         const tail = tailLines(stderr);
         finish(() => reject(new ToolRunError(program, code, stderr, `${basename(program)} failed (exit ${code ?? 'signal'})${tail ? `: ${tail}` : ''}.`)));

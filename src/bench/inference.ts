@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelError, throwIfAborted } from '../core/errors';
-import type { BenchPart } from './types';
+import { median, type BenchPart } from './types';
 import { findPython } from '../core/python';
 import { extractFeatures } from '../media/features';
 import { runTool } from '../media/process';
@@ -66,7 +66,6 @@ export type InferenceBenchResult = {
   targets: Record<string, Target>;
 };
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const target = (value: number, limit: number, kind: 'max' | 'min'): Target => ({ value, limit, kind, ok: kind === 'max' ? value <= limit : value >= limit });
 
 async function makeClip(dir: string, signal?: AbortSignal): Promise<string> {

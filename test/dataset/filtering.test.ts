@@ -9,6 +9,7 @@ import {
 import { createSample } from '../../src/dataset/sample';
 import { AvuStore } from '../../src/dataset/store';
 import { applyRules } from '../../src/dataset/rules';
+import { main } from '../../src/cli/main';
 
 const close = (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 
@@ -81,4 +82,40 @@ test('avu rules marks exactly 25% dropped and records missing scores as null', a
   assert.equal(r.subset, 'pretrain');
   assert.equal((await applyRules(store)).changed, 0, 'a second run changes nothing');
   await store.close();
+});
+
+test('avu rules --import-synth: records from AVU-Synth ground truth, levels compared with the generator\'s', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'avu-rules-cli-'));
+  fs.mkdirSync(path.join(dir, 'synth'));
+  const kw = (o: Record<string, string[]>) => ({ event: [], object: [], scene: [], place: [], action: [], emotion: [], ...o });
+  const gts = [
+    { level: 'high', meta: { audio: kw({ event: ['ringing'], object: ['circle'], emotion: ['calm'] }), visual: kw({ event: ['ringing'], object: ['circle'], emotion: ['calm'], scene: ['night sky'] }) } },
+    { level: 'medium', meta: { audio: kw({ event: ['buzzing'], object: ['square'], emotion: ['alert'] }), visual: kw({ event: ['idle'], object: ['square', 'circle'], emotion: ['calm'] }) } },
+    { level: 'low', meta: { audio: kw({ event: ['rattling'], object: ['diamond'] }), visual: kw({ event: ['idle'], object: ['circle'] }) } },
+    { level: 'low', meta: { audio: kw({ event: ['whistling'], object: ['triangle'] }), visual: kw({ event: ['idle'], object: ['square'] }) } },
+  ];
+  gts.forEach((g, i) => {
+    const name = `synth-${i}`;
+    fs.writeFileSync(path.join(dir, 'synth', `${name}.mp4`), '');
+    fs.writeFileSync(path.join(dir, 'synth', `${name}.json`), JSON.stringify({
+      ...g, duration_s: 5, captions: { audio: 'A calm ringing tone.', visual: 'A circle under a night sky.', av: 'A circle rings.' },
+      qa: [{ subset: 'pretrain', modality: 'audio', q: 'Describe what you hear.', a: 'A calm ringing tone.' }],
+      attributes: { sound: { source: 'circle', event: 'ringing' } },
+    }));
+  });
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) };
+  assert.equal(await main(['rules', dir, '--import-synth', 'synth', '--json'], io), 0);
+  const rep = JSON.parse(out.join('')) as { total: number; subsets: Record<string, number>; levelAgreement: { n: number; agree: number }; dropped: number };
+  assert.equal(rep.total, 4);
+  assert.deepEqual(rep.levelAgreement, { n: 4, agree: 4, rate: 1 });
+  assert.deepEqual([rep.subsets.pretrain, rep.subsets.specific, rep.subsets.negative], [1, 1, 2]);
+  assert.equal(rep.dropped, 1);
+  assert.equal(await main(['rules', path.join(dir, 'missing')], io), 1);
+  assert.equal(await main(['rules', dir, '--drop', '2'], io), 2);
+  assert.deepEqual(err.filter((l) => l.startsWith('avu rules:')), [
+    `avu rules: The dataset folder ${path.join(dir, 'missing')} does not exist; pass a folder of clips.\n`,
+    "avu rules: --drop must be a number between 0 and 1, not '2'.\n",
+  ]);
 });

@@ -2,7 +2,8 @@
 // RGB frame (scripts/reference/frames_reference.py). Stated tolerance, in 8-bit levels (CLIP-normalised units
 // divided by 1/255/std): per frame mean |diff| ≤ 1 level, 99th percentile ≤ 16 levels, max ≤ 48 levels (swscale
 // and PIL round differently on the sharpest synthetic edges); the crop offsets and frame choice must match exactly
-// (a one-pixel shift or a neighbouring frame breaks the mean bound).
+// (a one-pixel shift or a neighbouring frame breaks the mean bound). long-10min.mp4 goes through the multi-group
+// path (8 keyframe groups in one ffmpeg run); the others through one group.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { runPython } from '../support/python';
 
 const STD = [0.26862954, 0.26130258, 0.27577711];
 
-for (const name of ['h264-aac.mp4', 'odd-333x177.mp4', 'tall-101x301.mkv', 'rotated-90.mp4', 'vp9-opus.webm'] as ClipName[]) {
+for (const name of ['h264-aac.mp4', 'odd-333x177.mp4', 'tall-101x301.mkv', 'rotated-90.mp4', 'vp9-opus.webm', 'long-10min.mp4'] as ClipName[]) {
   test(`frames of ${name} match PIL bicubic + centre crop of ffmpeg's full frame`, async () => {
     const clip = testClip(name);
     const f = await extractFeatures(clip);

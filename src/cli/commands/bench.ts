@@ -52,9 +52,12 @@ function summarise(report: Record<string, Record<string, unknown>>): string {
     lines.push(`${name}:`);
     const clips = figures.clips;
     if (Array.isArray(clips)) {
-      for (const c of clips as { clip: string; stages: Record<string, { oursMs: number; referenceMs: number; ratio: number }> }[]) {
+      for (const c of clips as { clip: string; stages: Record<string, { oursMs: number; referenceMs: number; ratio: number; cpuRatio?: number }> }[]) {
         for (const [stage, s] of Object.entries(c.stages))
-          lines.push(`  ${c.clip.padEnd(18)} ${stage.padEnd(9)} ours ${s.oursMs.toFixed(0).padStart(6)} ms   reference ${s.referenceMs.toFixed(0).padStart(6)} ms   ratio ${s.ratio.toFixed(2)}`);
+          lines.push(
+            `  ${c.clip.padEnd(18)} ${stage.padEnd(9)} ours ${s.oursMs.toFixed(0).padStart(6)} ms   reference ${s.referenceMs.toFixed(0).padStart(6)} ms   ratio ${s.ratio.toFixed(2)}` +
+              (s.cpuRatio !== undefined ? `   cpu ratio ${s.cpuRatio.toFixed(2)}` : ''),
+          );
       }
     }
     if (figures.targets) lines.push(`  targets: ${JSON.stringify(figures.targets)}`);

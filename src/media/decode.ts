@@ -18,7 +18,20 @@ import type { ResolvedTools } from './tools';
 
 const fmt = (s: number): string => s.toFixed(6);
 
+/**
+ * Seeks go a hair past the keyframe time (ffprobe prints 6 decimals; seeking a hair before it would land on the
+ * previous keyframe). ffmpeg then counts times from this point, so targets are made relative to it too.
+ */
+const SEEK_NUDGE_S = 1e-4;
+const seekPoint = (keyframeS: number): number => (keyframeS > 0 ? keyframeS + SEEK_NUDGE_S : 0);
+/**
+ * A frame within this of a target counts as at the target: after a seek ffmpeg rounds its time offset to the
+ * stream's time base, so a frame exactly at t_i can read a tick early.
+ */
+const AT_S = 1e-3;
+
 interface GroupSpec {
+  /** Where ffmpeg seeks; times in `rel` and in the decoded group are relative to it. */
   seekS: number;
   /** Target times relative to the seek point. */
   rel: number[];
@@ -36,7 +49,7 @@ interface DecodedGroup {
 
 function chain(spec: GroupSpec, plan: ResizePlan, label: string): string {
   // First frame at or after each target: t >= a and the previous frame was before a (NaN for the first frame).
-  const terms = spec.rel.map((a) => `gte(t\\,${fmt(a)})*not(gte(prev_t\\,${fmt(a)}))`);
+  const terms = spec.rel.map((a) => `gte(t\\,${fmt(a - AT_S)})*not(gte(prev_t\\,${fmt(a - AT_S)}))`);
   if (spec.tailRel !== undefined) terms.push(`gte(t\\,${fmt(spec.tailRel)})`);
   return [
     `select='${terms.join('+')}'`,
@@ -64,7 +77,7 @@ async function runDecode(
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
   specs.forEach((g) => {
     args.push('-threads', String(threads));
-    if (g.seekS > 0) args.push('-noaccurate_seek', '-ss', fmt(g.seekS + 1e-4));
+    if (g.seekS > 0) args.push('-noaccurate_seek', '-ss', fmt(g.seekS));
     if (g.limitS !== undefined) args.push('-t', fmt(g.limitS));
     args.push('-an', '-sn', '-dn', '-i', file);
   });
@@ -86,8 +99,15 @@ async function runDecode(
     throw explainToolFailure(file, err);
   }
   if (/partial file/i.test(out.stderr)) throw truncatedError(file, specs.length ? 'media' : 'audio');
+  // Exact times from pts and the link's time base (showinfo's pts_time keeps only 6 significant digits).
+  const timeBase = specs.map(() => NaN);
+  for (const m of out.stderr.matchAll(/\[showinfo@g(\d+) @ [^\]]*\] config in time_base: (\d+)\/(\d+)/g)) timeBase[Number(m[1])] = Number(m[2]) / Number(m[3]);
   const times: number[][] = specs.map(() => []);
-  for (const m of out.stderr.matchAll(/\[showinfo@g(\d+) @ [^\]]*\] n:\s*\d+ pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+|nan)/gi)) times[Number(m[1])]?.push(Number(m[2]));
+  for (const m of out.stderr.matchAll(/\[showinfo@g(\d+) @ [^\]]*\] n:\s*\d+ pts:\s*(-?\d+)\s+pts_time:(\S+)/g)) {
+    const k = Number(m[1]);
+    const tb = timeBase[k];
+    times[k]?.push(tb !== undefined && Number.isFinite(tb) ? Number(m[2]) * tb : Number(m[3]));
+  }
   const groups: DecodedGroup[] = [];
   let offset = 0;
   const video = out.stdout;
@@ -126,7 +146,7 @@ function pick(group: DecodedGroup, rel: number): number {
   let after = -1;
   let last = 0;
   group.times.forEach((t, k) => {
-    if (t >= rel - 1e-6 && (after < 0 || t < group.times[after]!)) after = k;
+    if (t >= rel - AT_S && (after < 0 || t < group.times[after]!)) after = k;
     if (t > group.times[last]!) last = k;
   });
   return after >= 0 ? after : last;
@@ -167,13 +187,14 @@ export async function decodeFramesAndAudio(
   const videoEndS = Math.min(info.durationS, video?.durationS ?? info.durationS);
   const frameS = 1 / fps;
   const specOf = (g: FrameGroup, whole: boolean): GroupSpec => {
-    const rel = g.targets.map((i) => timestampsS[i]! - g.seekS);
+    const seekS = seekPoint(g.seekS);
+    const rel = g.targets.map((i) => timestampsS[i]! - seekS);
     // Targets this close to the end of the video may have no frame after them: pass the last frames too.
     const late = g.targets.map((i) => timestampsS[i]!).filter((t) => t > videoEndS - 2 * frameS);
-    const tailRel = whole ? Math.min(...rel) - 2 : late.length ? Math.min(...late, videoEndS) - Math.max(0.5, 3 * frameS) - g.seekS : undefined;
+    const tailRel = whole ? Math.min(...rel) - 2 : late.length ? Math.min(...late, videoEndS) - Math.max(0.5, 3 * frameS) - seekS : undefined;
     // Decode a few frames past the last target (its frame may come up to one frame later; VFR gaps are re-run below).
     const limitS = whole || tailRel !== undefined ? undefined : Math.max(...rel) + 4 * frameS + 0.05;
-    return { seekS: g.seekS, rel, tailRel, limitS };
+    return { seekS, rel, tailRel, limitS };
   };
 
   const cores = Math.max(1, availableParallelism());
@@ -189,24 +210,23 @@ export async function decodeFramesAndAudio(
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi]!;
     let r = decoded[gi]!;
-    const spec = specOf(g, false);
+    let spec = specOf(g, false);
     // A target with no frame at or after it that is not at the video's end: the -t limit cut a variable-frame-rate
     // gap short, or the seek landed oddly. Decode this group alone, to the end, from the start if need be.
-    const missing = (d: DecodedGroup): boolean => spec.tailRel === undefined && spec.rel.some((a) => !d.times.some((t) => t >= a - 1e-6));
+    const missing = (d: DecodedGroup): boolean => spec.tailRel === undefined && spec.rel.some((a) => !d.times.some((t) => t >= a - AT_S));
     if (r.images.length === 0 || missing(r)) {
       r = (await runDecode(file, opts.tools, [{ ...spec, limitS: undefined }], plan, false, threads, opts.signal)).groups[0]!;
       if (r.images.length === 0 && g.seekS > 0) {
-        const whole = specOf({ seekS: 0, targets: g.targets }, true);
-        r = (await runDecode(file, opts.tools, [whole], plan, false, threads, opts.signal)).groups[0]!;
-        g.seekS = 0;
+        spec = specOf({ seekS: 0, targets: g.targets }, true);
+        r = (await runDecode(file, opts.tools, [spec], plan, false, threads, opts.signal)).groups[0]!;
       }
     }
     if (r.images.length === 0)
       throw new MediaError('no-frames', `No video frame of clip '${basename(file)}' could be decoded near ${timestampsS[g.targets[0]!]!.toFixed(2)} s; the file may be damaged, re-export it.`);
     for (const i of g.targets) {
-      const k = pick(r, timestampsS[i]! - g.seekS);
+      const k = pick(r, timestampsS[i]! - spec.seekS);
       rgb[i] = r.images[k]!;
-      frameTimesS[i] = r.times[k]! + g.seekS;
+      frameTimesS[i] = r.times[k]! + spec.seekS;
     }
   }
   return { frames: { rgb, tensor: normaliseFrames(rgb), frameTimesS }, pcm: runs[0]?.pcm ?? new Float32Array(0) };

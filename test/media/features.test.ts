@@ -101,7 +101,8 @@ test('a rotated clip is shown as players show it: portrait, with the picture tur
 test('a 10-minute clip takes frames spread over all of it', async () => {
   const f = await extractFeatures(testClip('long-10min.mp4'));
   assert.ok(Math.abs(f.media.durationS - 600) < 1);
-  assert.deepEqual(f.frameTimesS.map((t) => Math.round(t!)), [38, 113, 188, 263, 338, 413, 488, 563]);
+  // t_i = 37.5, 112.5, ... fall exactly on frames of this 2 fps clip: those very frames are used.
+  f.frameTimesS.forEach((t, i) => assert.ok(Math.abs(t! - (37.5 + 75 * i)) < 1e-3, `frame ${i} at ${t} s`));
 });
 
 test('extractFeatures stops with CancelledError when its signal fires, without waiting for ffmpeg', async () => {

@@ -94,7 +94,7 @@ async function runDecode(
   if (withAudio) args.push('-map', `${specs.length}:a:0`, '-ac', '1', '-ar', String(SAMPLE_RATE_HZ), '-f', 'f32le', withAudioPipe(specs));
   let out;
   try {
-    out = await runTool(tools.ffmpeg.path, args, { signal, timeoutMs: 300_000, stderrLimit: 400_000, fd3: withAudio && specs.length > 0 });
+    out = await runTool(tools.ffmpeg.path, args, { signal, timeoutMs: 300_000, stderrLimit: 4_000_000, fd3: withAudio && specs.length > 0 });
   } catch (err) {
     throw explainToolFailure(file, err);
   }

@@ -125,14 +125,3 @@ export const storeBench: BenchPart = {
   name: 'store',
   run: (opts) => runStoreBench(opts),
 };
-
-if (require.main === module) {
-  const ac = new AbortController();
-  runStoreBench({ signal: ac.signal, log: (l) => process.stderr.write(l + '\n') }).then(
-    (r) => process.stdout.write(JSON.stringify(r, null, 2) + '\n'),
-    (err: unknown) => {
-      process.stderr.write(`store bench: ${String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}

@@ -3,13 +3,13 @@
 // decoder step serves all rows. On CPU this is several times the throughput of one prompt at a time;
 // the answers are those of one-at-a-time generation (the padding is masked out).
 import { throwIfAborted } from '../core/errors';
-import type { GenerateOptions, GenerationResult, TokenEvent } from './generate';
+import { stoppingFor, type GenerateOptions, type GenerationResult, type TokenEvent } from './generate';
 import type { KvCache } from './kv-cache';
 import { processorsFor } from './logits-processors';
 import type { DolphinModel } from './model';
 import { f32, readF32 } from './runtime';
 import { GreedySampler, MultinomialSampler, type Sampler } from './sampler';
-import { cutAtStop, EosCriterion, MaxTokensCriterion, StopStringsCriterion, type FinishReason, type StoppingCriterion } from './stopping';
+import { cutAtStop, type FinishReason } from './stopping';
 import { TextStreamer } from './tokenizer';
 
 interface Row {
@@ -35,16 +35,8 @@ export async function generateBatch(
   onToken?: (row: number, e: TokenEvent) => void,
 ): Promise<BatchResult[]> {
   if (prompts.length === 0) return [];
-  const stops = opts.stop ?? model.manifest.prompts.stop;
+  const { stops, criteria } = stoppingFor(model, opts);
   const special = model.manifest.specialTokens;
-  const eosIds = new Set([special.eosId]);
-  for (const s of stops) {
-    const id = model.tokenizer.idOf(s);
-    if (id !== undefined) eosIds.add(id);
-  }
-  const criteria: StoppingCriterion[] = opts.ignoreEos
-    ? [new MaxTokensCriterion(opts.maxNewTokens)]
-    : [new EosCriterion(eosIds), new StopStringsCriterion(stops), new MaxTokensCriterion(opts.maxNewTokens)];
   const processors = processorsFor(opts);
   const sampling = !!opts.temperature && opts.temperature > 0;
   const rows: Row[] = prompts.map((p, r) => ({

@@ -42,16 +42,10 @@ export interface GenerationResult {
   decodeSteps: number;
 }
 
-/** Streams the answer to `prompt` (rendered text) after the prefix in `prefixCache`, which is left untouched. */
-export async function* generate(
-  model: DolphinModel,
-  prefixCache: KvCache,
-  prompt: string,
-  opts: GenerateOptions,
-): AsyncGenerator<TokenEvent, GenerationResult> {
+/** The stop strings and stopping criteria of a request: EOS (and stop strings that are single tokens), stop strings, max tokens. */
+export function stoppingFor(model: DolphinModel, opts: GenerateOptions): { stops: readonly string[]; criteria: StoppingCriterion[] } {
   const stops = opts.stop ?? model.manifest.prompts.stop;
-  const special = model.manifest.specialTokens;
-  const eosIds = new Set([special.eosId]);
+  const eosIds = new Set([model.manifest.specialTokens.eosId]);
   for (const s of stops) {
     const id = model.tokenizer.idOf(s);
     if (id !== undefined) eosIds.add(id);
@@ -59,6 +53,17 @@ export async function* generate(
   const criteria: StoppingCriterion[] = opts.ignoreEos
     ? [new MaxTokensCriterion(opts.maxNewTokens)]
     : [new EosCriterion(eosIds), new StopStringsCriterion(stops), new MaxTokensCriterion(opts.maxNewTokens)];
+  return { stops, criteria };
+}
+
+/** Streams the answer to `prompt` (rendered text) after the prefix in `prefixCache`, which is left untouched. */
+export async function* generate(
+  model: DolphinModel,
+  prefixCache: KvCache,
+  prompt: string,
+  opts: GenerateOptions,
+): AsyncGenerator<TokenEvent, GenerationResult> {
+  const { stops, criteria } = stoppingFor(model, opts);
   const processors = processorsFor(opts);
   const sampler: Sampler = opts.temperature && opts.temperature > 0 ? new MultinomialSampler(opts.seed ?? 0) : new GreedySampler();
   const streamer = new TextStreamer();

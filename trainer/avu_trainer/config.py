@@ -23,7 +23,7 @@ class DolphinConfig:
     vis_dim: int = 128
     vis_heads: int = 4
     vis_layers_per_block: int = 1
-    vis_stem: str = "patch"         # 'patch' (ViT) or 'conv' (early convolutions; the tiny model's choice)
+    vis_stem: str = "patch"         # 'patch' (ViT), 'conv' (non-overlapping early convolutions) or 'cnn' (overlapping; the tiny model's choice)
     aud_patch: int = 32
     aud_dim: int = 128
     aud_heads: int = 4

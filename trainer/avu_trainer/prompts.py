@@ -23,32 +23,24 @@ FALLBACK_QUESTIONS = [
 META_FORMAT = "field: kw, kw; field: kw"
 
 
-# The questions AVU-Synth asks (synth/text.py qa_pairs), as templates; {shape} and {sound} are
-# filled from `placeholders`. The pipeline uses these to pre-annotate a clip.
-SYNTH_QUESTIONS = [
-    {"subset": "multi_qa", "modality": "av", "q": "What makes the sound?"},
-    {"subset": "multi_qa", "modality": "av", "q": "Is the sound in sync with the picture?"},
-    {"subset": "multi_qa", "modality": "av", "q": "When does it sound?"},
-    {"subset": "multi_qa", "modality": "av", "q": "What mood does the clip have?"},
-    {"subset": "specific", "modality": "audio", "q": "What pitch is the sound?"},
-    {"subset": "specific", "modality": "audio", "q": "What kind of sound is it?"},
-    {"subset": "specific", "modality": "audio", "q": "What is the rhythm of the sound?"},
-    {"subset": "specific", "modality": "audio", "q": "Which shape makes this sound?"},
-    {"subset": "specific", "modality": "audio", "q": "What pitch is the {sound}?"},
-    {"subset": "specific", "modality": "visual", "q": "What colour is the {shape}?"},
-    {"subset": "specific", "modality": "visual", "q": "Where is the {shape}?"},
-    {"subset": "specific", "modality": "visual", "q": "How big is the {shape}?"},
-    {"subset": "specific", "modality": "visual", "q": "How does the {shape} move?"},
-    {"subset": "specific", "modality": "visual", "q": "What is the background?"},
-    {"subset": "specific", "modality": "visual", "q": "Is it indoors or outdoors?"},
-    {"subset": "specific", "modality": "visual", "q": "How many shapes are there?"},
-    {"subset": "specific", "modality": "visual", "q": "Which shape lights up?"},
-    {"subset": "negative", "modality": "visual", "q": "What colour is the {shape}?"},
-    {"subset": "negative", "modality": "audio", "q": "What pitch is the {sound}?"},
-    {"subset": "tasks", "modality": "av", "q": "When does the sound event start and end?", "task": "ave"},
-    {"subset": "tasks", "modality": "av", "q": "Where is the sounding object?", "task": "avl"},
-    {"subset": "tasks", "modality": "av", "q": "What colour is the object making the {sound}?", "task": "avqa"},
-]
+# The Tasks questions carry the task they stand for (src/dataset/tasks reads it).
+TASK_OF_QUESTION = {"When does the sound event start and end?": "ave", "Where is the sounding object?": "avl",
+                    "What colour is the object making the {sound}?": "avqa"}
+
+
+def synth_questions(templates: list[dict]) -> list[dict]:
+    """AVU-Synth's question templates (synth/text.py QUESTION_TEMPLATES) as the pipeline asks them: {noun}
+    becomes the manifest's {sound} placeholder, and the AV negatives are left out because their wording is the
+    Tasks questions' (one question, asked once; a false premise shows in its answer)."""
+    out = []
+    for t in templates:
+        if t["subset"] == "negative" and t["modality"] == "av":
+            continue
+        q = {**t, "q": t["q"].replace("{noun}", "{sound}")}
+        if t["subset"] == "tasks":
+            q["task"] = TASK_OF_QUESTION[q["q"]]
+        out.append(q)
+    return out
 
 
 def _from_synth() -> tuple[dict, list[dict], dict] | None:
@@ -60,7 +52,7 @@ def _from_synth() -> tuple[dict, list[dict], dict] | None:
     tasks = {f"caption_{m}": q for m, q in synth_text.PROMPT_CAPTION.items()}
     tasks.update({f"meta_{m}": q for m, q in synth_text.PROMPT_META.items()})
     placeholders = {"shape": list(SHAPES), "sound": [VOICE[s][1] for s in SHAPES]}
-    return tasks, SYNTH_QUESTIONS, placeholders
+    return tasks, synth_questions(synth_text.QUESTION_TEMPLATES), placeholders
 
 
 def prompt_manifest() -> dict:

@@ -1,4 +1,5 @@
 """The modules behave as the paper's equations say; the config scales to paper size."""
+import pytest
 import torch
 
 from avu_trainer.adapter import ModalityAdapterBlock
@@ -119,9 +120,13 @@ def test_paper_scale_builds_on_meta_device():
     assert 7.3e9 < total < 7.8e9, total
 
 
-def test_conv_stem_keeps_the_patch_grid():
-    cfg = small(vis_stem="conv")
+@pytest.mark.parametrize("stem", ["conv", "cnn"])
+def test_convolutional_stems_keep_the_patch_grid(stem):
+    cfg = small(vis_stem=stem)
     m = Dolphin(cfg)
     assert isinstance(m.vis_enc.patch_embed, torch.nn.Sequential)
     f, s = inputs()
     assert m.encode(f, s).shape == (1, cfg.prefix_length, 32)
+    # the stem ends in the encoder width, at the patch grid, whatever the patch size
+    x = torch.zeros(2, 3, 224, 224)
+    assert m.vis_enc.patch_embed(x).shape == (2, cfg.vis_dim, *cfg.vis_grid)

@@ -59,3 +59,29 @@ def test_all_stages_run_resume_and_answer(tmp_path, capsys):
     f, s = torch.randn(8, 3, 224, 224).numpy(), torch.randn(8, 1, 128, 204).numpy()
     answers = runner.answer(f, s, ["What pitch is the sound?", "What colour is the circle?"], max_new_tokens=4)
     assert len(answers) == 2 and all(isinstance(a, str) for a in answers)
+
+
+def test_an_ablation_starts_from_the_full_runs_stage_0(tmp_path, capsys):
+    """init_from: the ablation keeps the full run's frozen encoders, LLM and tokenizer, trains only stages 1-2,
+    and its switched-off module is really gone."""
+    cfg = small_config(tmp_path)
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(cfg.to_dict()))
+    assert main(["--config", str(path)]) == 0
+    abl = small_config(tmp_path)
+    abl.model.av_adapter = False
+    abl.out_dir = str(tmp_path / "ablation")
+    abl.init_from = str(tmp_path / "run" / "stage0_lm.pt")
+    apath = tmp_path / "abl.json"
+    apath.write_text(json.dumps(abl.to_dict()))
+    capsys.readouterr()
+    assert main(["--config", str(apath)]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert {x["stage"] for x in lines if "loss" in x} == {"stage1", "stage2"}
+    src, src_tok, _ = load_checkpoint(tmp_path / "run" / "stage0_lm.pt")
+    model, tok, _ = load_checkpoint(tmp_path / "ablation" / "final.pt")
+    assert not hasattr(model, "adapter") and hasattr(src, "adapter")
+    for name in ("vis_enc", "aud_enc"):
+        for a, b in zip(getattr(src, name).parameters(), getattr(model, name).parameters()):
+            assert torch.equal(a, b)                                      # the same frozen encoders
+    assert tok.get_vocab() == src_tok.get_vocab()

@@ -1,18 +1,28 @@
-// One ffmpeg run for a clip's frames (and, optionally, its audio). Each frame group (frames.ts planFrameGroups)
-// is an input of its own (`-ss` to its keyframe, `-t` to just past its last target); its `select`ed frames are
-// scaled and cropped, and the groups are concatenated onto stdout as raw RGB. The audio, when asked for, is one
-// more input of the same file, resampled to 16 kHz mono float32 on fd 3. A showinfo@gK per group reports the
+// ffmpeg runs for a clip's frames (and, optionally, its audio).
+//
+// H.264 with known packets (most clips): decodeReferencesOnly feeds one decoder only the packets the 8 frames
+// depend on (packet-plan.ts, h264.ts): about half the pictures of a full decode, the same frames bit for bit.
+//
+// Otherwise, keyframe groups: each frame group (frames.ts planFrameGroups) is an
+// input of its own (`-ss` to its keyframe, `-t` to just past its last target); its `select`ed frames are scaled
+// and cropped, and a process's groups are concatenated onto its stdout as raw RGB. The audio, when asked for, is
+// one more input of the same file, resampled to 16 kHz mono float32 on fd 3. A showinfo@gK per group reports the
 // time of every frame it passes, so frames are matched to targets by time, not by count.
 //
-// Why one process: starting Debian's ffmpeg costs ~50 ms of CPU (it links ~200 libraries), as much as decoding
-// 25 frames of 720p H.264; the decoders are frame-threaded, so one process still uses every core. Machines with
-// many cores get one process per pair of cores.
+// How many processes: frames.ts splitGroups weighs a process's start (~50 ms of CPU for Debian's ffmpeg, which
+// links ~200 libraries: as much as decoding 25 frames of 720p H.264) against what another core saves. On this
+// 2-core machine a clip with several groups gets two single-threaded processes (no frame-threading hand-offs or
+// drains at group boundaries; measured 716 vs 904 ms for the 10 s 720p 2 s-GOP clip on a busy machine), a clip
+// with one group one process with frame threads.
 import { availableParallelism } from 'node:os';
+import type { Readable } from 'node:stream';
 import { basename } from 'node:path';
 import { MediaError } from '../core/errors';
 import { SAMPLE_RATE_HZ } from './fbank';
-import { FRAME_BYTES, FRAME_SIZE, normaliseFrames, planFrameGroups, planResize, type FrameGroup, type FrameSet, type ResizePlan } from './frames';
-import { explainToolFailure, type MediaInfo } from './probe';
+import { FRAME_BYTES, FRAME_SIZE, groupCostFrames, normaliseFrames, planFrameGroups, planResize, splitGroups, type FrameGroup, type FrameSet, type ResizePlan } from './frames';
+import { h264ReferenceFlags } from './h264';
+import { dropFilterChain, planPackets } from './packet-plan';
+import { explainToolFailure, type MediaInfo, type VideoPacket } from './probe';
 import { ToolRunError, runTool } from './process';
 import type { ResolvedTools } from './tools';
 
@@ -52,6 +62,9 @@ function chain(spec: GroupSpec, plan: ResizePlan, label: string): string {
   const terms = spec.rel.map((a) => `gte(t\\,${fmt(a - AT_S)})*not(gte(prev_t\\,${fmt(a - AT_S)}))`);
   if (spec.tailRel !== undefined) terms.push(`gte(t\\,${fmt(spec.tailRel)})`);
   return [
+    // The decoder stops soon after the last target. A trim in the graph, not the input's -t: ffmpeg 5.1 spent
+    // ~100 ms more per clip on an input -t (10 s 720p H.264; same frames either way).
+    ...(spec.limitS !== undefined ? [`trim=duration=${fmt(spec.limitS)}`] : []),
     `select='${terms.join('+')}'`,
     `showinfo@${label}`,
     'format=rgb24',
@@ -78,7 +91,6 @@ async function runDecode(
   specs.forEach((g) => {
     args.push('-threads', String(threads));
     if (g.seekS > 0) args.push('-noaccurate_seek', '-ss', fmt(g.seekS));
-    if (g.limitS !== undefined) args.push('-t', fmt(g.limitS));
     args.push('-an', '-sn', '-dn', '-i', file);
   });
   if (withAudio) args.push('-vn', '-sn', '-dn', '-i', file);
@@ -152,10 +164,91 @@ function pick(group: DecodedGroup, rel: number): number {
   return after >= 0 ? after : last;
 }
 
+/** The reference-only path pays for its extra process when it spares at least this much decoding (30 frames of 720p). */
+const MIN_SPARED_PIXELS = 30 * 1280 * 720;
+/** ffmpeg builds whose `noise` filter has no `drop` expression (before 5.1): they take the keyframe-group path. */
+const noDropExpression = new Set<string>();
+
+/**
+ * H.264 only, when the packets are known: one ffmpeg copies the video stream, dropping (bitstream filter `noise`)
+ * every packet the targets do not need (packet-plan.ts), into a pipe; a second decodes what is left, with frame
+ * threads, and keeps the target frames. The frames are the ones a full decode gives, bit for bit. Undefined when
+ * it does not apply or does not work out; the caller then takes the keyframe-group path.
+ */
+async function decodeReferencesOnly(
+  file: string,
+  info: MediaInfo,
+  timestampsS: readonly number[],
+  plan: ResizePlan,
+  opts: DecodeOptions,
+): Promise<{ rgb: Uint8Array[]; frameTimesS: number[] } | undefined> {
+  const packets = opts.videoPackets;
+  const ffmpeg = opts.tools.ffmpeg.path;
+  if (!packets?.length || info.videoCodec !== 'h264' || info.rotationDeg !== 0 || noDropExpression.has(ffmpeg)) return undefined;
+  // Worth a second process only when it spares the decoder real work: the keyframe-group path would decode every
+  // packet from each target's keyframe to it; this path only the references among them.
+  const span = planPackets(timestampsS, packets, packets.map(() => true), info.startTimeS);
+  const spanPackets = span.keep.filter(Boolean).length;
+  if (spanPackets * info.codedWidth * info.codedHeight < MIN_SPARED_PIXELS) return undefined;
+  const refs = await h264ReferenceFlags(file, packets).catch(() => undefined);
+  if (!refs) return undefined;
+  const pp = planPackets(timestampsS, packets, refs, info.startTimeS);
+  if ((spanPackets - pp.keep.filter(Boolean).length) * info.codedWidth * info.codedHeight < MIN_SPARED_PIXELS) return undefined;
+  const wanted = [...new Set(pp.targets)];
+  const chainArgs = dropFilterChain(pp.dropRuns);
+  const at = (j: number): string => `lt(abs(t-${fmt(packets[j]!.ptsS)})\,0.0005)`;
+  const graph = [
+    `[0:v:0]select='${wanted.map(at).join('+')}'`,
+    'showinfo@g0',
+    'format=rgb24',
+    `scale=${plan.scaledWidth}:${plan.scaledHeight}:flags=bicubic+accurate_rnd+full_chroma_int:param0=0:param1=0.5`,
+    `crop=${FRAME_SIZE}:${FRAME_SIZE}:${plan.cropX}:${plan.cropY}[v0]`,
+  ].join(',');
+  const threads = Math.max(1, Math.min(4, availableParallelism()));
+  let copyOut: Readable | undefined;
+  const copy = runTool(
+    ffmpeg,
+    ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-copyts', '-i', file, '-map', `0:${info.videoStreamIndex}`, '-c', 'copy',
+      ...(chainArgs ? ['-bsf:v', chainArgs] : []), '-avoid_negative_ts', 'disabled', '-f', 'nut', 'pipe:1'],
+    { signal: opts.signal, timeoutMs: 300_000, onStdout: (s) => (copyOut = s) },
+  );
+  copy.catch(() => undefined);
+  const decode = runTool(
+    ffmpeg,
+    ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-copyts', '-threads', String(threads), '-f', 'nut', '-i', 'pipe:0',
+      '-filter_complex', graph, '-map', '[v0]', '-vsync', '0', '-frames:v', String(wanted.length), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    { signal: opts.signal, timeoutMs: 300_000, stderrLimit: 1_000_000, stdinFrom: copyOut },
+  );
+  let out;
+  try {
+    [, out] = await Promise.all([copy, decode]);
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    if (err instanceof ToolRunError && /drop|noise/i.test(err.stderrTail)) noDropExpression.add(ffmpeg);
+    return undefined;
+  }
+  let timeBase = NaN;
+  for (const m of out.stderr.matchAll(/\[showinfo@g0 @ [^\]]*\] config in time_base: (\d+)\/(\d+)/g)) timeBase = Number(m[1]) / Number(m[2]);
+  const times: number[] = [];
+  for (const m of out.stderr.matchAll(/\[showinfo@g0 @ [^\]]*\] n:\s*\d+ pts:\s*(-?\d+)\s+pts_time:(\S+)/g)) times.push(Number.isFinite(timeBase) ? Number(m[1]) * timeBase : Number(m[2]));
+  if (times.length !== wanted.length || out.stdout.length !== wanted.length * FRAME_BYTES) return undefined;
+  const rgb: Uint8Array[] = [];
+  const frameTimesS: number[] = [];
+  for (const j of pp.targets) {
+    const k = times.findIndex((t) => Math.abs(t - packets[j]!.ptsS) < 5e-4);
+    if (k < 0) return undefined;
+    rgb.push(new Uint8Array(out.stdout.buffer, out.stdout.byteOffset + k * FRAME_BYTES, FRAME_BYTES));
+    frameTimesS.push(packets[j]!.ptsS - info.startTimeS);
+  }
+  return { rgb, frameTimesS };
+}
+
 export interface DecodeOptions {
   tools: ResolvedTools;
   /** Keyframe times (s from the clip start) for the decoding plan; empty: decode from the start. */
   keyframesS?: readonly number[] | undefined;
+  /** The video stream's packets (probe.ts probeWithKeyframes): H.264 clips then decode only what the frames need. */
+  videoPackets?: readonly VideoPacket[] | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -181,6 +274,10 @@ export async function decodeFramesAndAudio(
     return { frames: { rgb, tensor: normaliseFrames(rgb), frameTimesS: rgb.map(() => null) }, pcm };
   }
   const plan = planResize(info.width, info.height);
+  if (!audio) {
+    const fast = await decodeReferencesOnly(file, info, timestampsS, plan, opts);
+    if (fast) return { frames: { rgb: fast.rgb, tensor: normaliseFrames(fast.rgb), frameTimesS: fast.frameTimesS }, pcm: new Float32Array(0) };
+  }
   const fps = info.fps > 0 ? info.fps : 25;
   const groups = planFrameGroups(timestampsS, opts.keyframesS ?? [], fps);
   const video = info.streams.find((s) => s.index === info.videoStreamIndex);
@@ -198,12 +295,14 @@ export async function decodeFramesAndAudio(
   };
 
   const cores = Math.max(1, availableParallelism());
-  const processes = Math.max(1, Math.min(groups.length, Math.floor(cores / 2)));
-  const threads = Math.max(1, Math.min(4, Math.floor(cores / processes)));
-  const chunks: FrameGroup[][] = Array.from({ length: processes }, () => []);
-  groups.forEach((g, i) => chunks[Math.floor((i * processes) / groups.length)]!.push(g));
-  const runs = await Promise.all(chunks.map((c, p) => runDecode(file, opts.tools, c.map((g) => specOf(g, false)), plan, audio && p === 0, threads, opts.signal)));
-  const decoded = runs.flatMap((r) => r.groups);
+  const costs = groups.map((g) => groupCostFrames(g, timestampsS, fps));
+  const chunks = splitGroups(costs, cores);
+  const threads = Math.max(1, Math.min(4, Math.floor(cores / chunks.length)));
+  const runs = await Promise.all(
+    chunks.map((c, p) => runDecode(file, opts.tools, c.map((gi) => specOf(groups[gi]!, false)), plan, audio && p === 0, threads, opts.signal)),
+  );
+  const decoded: DecodedGroup[] = new Array(groups.length);
+  chunks.forEach((c, p) => c.forEach((gi, k) => (decoded[gi] = runs[p]!.groups[k]!)));
 
   const rgb: Uint8Array[] = new Array(n);
   const frameTimesS: (number | null)[] = new Array(n).fill(null);

@@ -1,10 +1,10 @@
 // The features of one clip, as the model and `avu features` need them (DESIGN.md "Paper facts"):
 // 8 frames [8,3,224,224] and 8 spectrograms [8,1,128,204], with the times they come from.
-// Two processes per clip: one ffprobe (streams + keyframe flags), then one ffmpeg that decodes the frame groups and
-// the audio together (decode.ts); the fbank runs on the PCM afterwards (~20 ms).
+// Per clip: ffprobe (streams + keyframe flags) and, beside it, one ffmpeg for the 16 kHz audio; then the frame
+// groups, over as many ffmpeg processes as pay off (decode.ts splitGroups) while the fbank (~20 ms) runs on the PCM.
 import { MediaError, throwIfAborted } from '../core/errors';
 import { segmentBounds, spectrogramsFromPcm, type SegmentBounds } from './audio';
-import { decodeFramesAndAudio } from './decode';
+import { decodeAudio16k, decodeFramesAndAudio } from './decode';
 import { MEL_BINS, TARGET_FRAMES } from './fbank';
 import { FRAME_SIZE } from './frames';
 import { checkClipFile, probeWithKeyframes, type MediaInfo } from './probe';
@@ -61,11 +61,18 @@ export async function extractFeatures(clip: string, opts: ExtractFeaturesOptions
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const signal = inner.signal;
   try {
-    const { info: media, keyframesS } = await probeWithKeyframes(clip, { tools, signal });
+    // The audio needs no probe: its ffmpeg runs beside ffprobe, on the core ffprobe leaves idle. A clip without
+    // an audio stream gives empty PCM (silence); a broken clip fails the probe first, which names the problem.
+    const audio = decodeAudio16k(clip, { tools, signal });
+    audio.catch(() => undefined);
+    const { info: media, keyframesS, videoPackets } = await probeWithKeyframes(clip, { tools, signal });
     const timestampsS = frameTimestampsS(media.durationS);
     const segments = segmentBounds(timestampsS);
-    const { frames, pcm } = await decodeFramesAndAudio(clip, media, timestampsS, true, { tools, keyframesS, signal });
-    const spectrograms = spectrogramsFromPcm(pcm, segments, signal);
+    const decoding = decodeFramesAndAudio(clip, media, timestampsS, false, { tools, keyframesS, videoPackets, signal });
+    decoding.catch(() => undefined);
+    // The fbank (~20 ms) runs while the frames decode.
+    const spectrograms = spectrogramsFromPcm(media.hasAudio ? await audio : new Float32Array(0), segments, signal);
+    const { frames } = await decoding;
     throwIfAborted(opts.signal);
     return {
       frames: frames.tensor,

@@ -57,15 +57,16 @@ export interface FrameGroup {
 }
 
 /**
- * Groups share one ffmpeg process (decode.ts), so a group of its own costs only its decoder's set-up, about as
- * much as decoding a few frames: a group whose keyframe lies closer than this after the previous group's last
- * target is decoded on by that group instead.
+ * Starting a decoder for a group (open, seek, find the stream's parameters, drain) costs about as much as
+ * decoding this many frames (measured on this machine: a second input of the same 720p H.264 file in one ffmpeg
+ * added 30-140 ms). A group whose keyframe lies closer than this after the previous group's last target is
+ * decoded on by that group instead.
  */
-const MERGE_GAP_FRAMES = 5;
+const GROUP_SETUP_FRAMES = 15;
 
 /**
  * Groups timestamps by the last keyframe at or before each (without keyframes: one group from the start), then
- * merges a group into the previous one when decoding on to it is cheaper than starting another process.
+ * merges a group into the previous one when decoding on to it is cheaper than starting another decoder.
  */
 export function planFrameGroups(timestampsS: readonly number[], keyframesS: readonly number[], fps = 30): FrameGroup[] {
   const groups = new Map<number, number[]>();
@@ -81,10 +82,48 @@ export function planFrameGroups(timestampsS: readonly number[], keyframesS: read
   for (const g of sorted) {
     const prev = merged.at(-1);
     const prevEnd = prev ? Math.max(...prev.targets.map((i) => timestampsS[i]!)) : undefined;
-    if (prev && prevEnd !== undefined && (g.seekS - prevEnd) * (fps > 0 ? fps : 30) < MERGE_GAP_FRAMES) prev.targets.push(...g.targets);
+    if (prev && prevEnd !== undefined && (g.seekS - prevEnd) * (fps > 0 ? fps : 30) < GROUP_SETUP_FRAMES) prev.targets.push(...g.targets);
     else merged.push({ seekS: g.seekS, targets: [...g.targets] });
   }
   return merged;
+}
+
+/** A process of its own costs about this many frames (Debian's ffmpeg spends ~50 ms linking its libraries). */
+const PROCESS_SETUP_FRAMES = 25;
+/** What each extra frame thread adds to one decoder's speed (H.264 frame threading on this class of machine). */
+const FRAME_THREAD_GAIN = 0.6;
+
+/** Frames a group decodes: from its keyframe to its last target, plus its set-up. */
+export function groupCostFrames(g: FrameGroup, timestampsS: readonly number[], fps: number): number {
+  return Math.max(...g.targets.map((i) => timestampsS[i]! - g.seekS)) * fps + GROUP_SETUP_FRAMES;
+}
+
+/**
+ * Splits groups over at most `cores` ffmpeg processes, each single-threaded when there are as many processes as
+ * cores: one process per core decodes without frame threading's hand-offs and drains at every group boundary,
+ * and the groups' decoding runs side by side. Largest group first onto the least loaded process; a process is
+ * added only while that shortens the longest one. Returns group indices per process, each in clip order.
+ */
+export function splitGroups(costs: readonly number[], cores: number): number[][] {
+  const order = costs.map((_, i) => i).sort((a, b) => costs[b]! - costs[a]! || a - b);
+  // one process, frame-threaded over every core
+  let best: number[][] = [costs.map((_, i) => i)];
+  let bestSpan = PROCESS_SETUP_FRAMES + costs.reduce((a, b) => a + b, 0) / (1 + FRAME_THREAD_GAIN * (Math.min(cores, 4) - 1));
+  for (let n = 2; n <= Math.min(cores, costs.length); n++) {
+    const load = new Array<number>(n).fill(PROCESS_SETUP_FRAMES);
+    const parts: number[][] = Array.from({ length: n }, () => []);
+    for (const gi of order) {
+      const p = load.indexOf(Math.min(...load));
+      load[p]! += costs[gi]!;
+      parts[p]!.push(gi);
+    }
+    const span = Math.max(...load);
+    if (span < bestSpan - PROCESS_SETUP_FRAMES / 2) {
+      best = parts.map((p) => p.sort((a, b) => a - b));
+      bestSpan = span;
+    }
+  }
+  return best;
 }
 
 /** Normalises HWC uint8 RGB images into a [T,3,H,W] CLIP tensor. */

@@ -87,7 +87,7 @@ interface FfprobeStream {
   disposition?: { attached_pic?: number };
 }
 interface FfprobeOutput {
-  packets?: { stream_index?: number; pts_time?: string; flags?: string }[];
+  packets?: { stream_index?: number; pts_time?: string; flags?: string; pos?: string; size?: string }[];
   streams?: FfprobeStream[];
   format?: { duration?: string; start_time?: string; format_name?: string; size?: string };
 }
@@ -287,22 +287,42 @@ const ONE_CALL_MAX_BYTES = 512 * 1024 * 1024;
  * probeMedia plus the keyframe times of the video (s from the clip start) in one ffprobe run (packet flags only,
  * nothing decoded): one process fewer per clip, which matters when each ffmpeg start costs ~50 ms of CPU.
  */
-export async function probeWithKeyframes(file: string, opts: ProbeOptions = {}): Promise<{ info: MediaInfo; keyframesS: number[] }> {
+/** A packet of the video stream, in file (decode) order. */
+export interface VideoPacket {
+  /** Presentation time on the container's clock (s), as ffprobe prints it. */
+  ptsS: number;
+  key: boolean;
+  /** Byte offset and size in the file. */
+  pos: number;
+  size: number;
+}
+
+export async function probeWithKeyframes(
+  file: string,
+  opts: ProbeOptions = {},
+): Promise<{ info: MediaInfo; keyframesS: number[]; videoPackets?: VideoPacket[] | undefined }> {
   const size = checkClipFile(file);
   if (size > ONE_CALL_MAX_BYTES) {
     const [info, raw] = await Promise.all([probeMedia(file, opts), listKeyframesS(file, opts).catch(() => [] as number[])]);
     return { info, keyframesS: raw.map((k) => k - info.startTimeS) };
   }
-  const { sizeBytes, json } = await runProbe(file, opts, ['-show_entries', 'packet=stream_index,pts_time,flags']);
+  const { sizeBytes, json } = await runProbe(file, opts, ['-show_entries', 'packet=stream_index,pts_time,flags,pos,size']);
   const info = parseProbeJson(file, sizeBytes, json);
   const packets = (JSON.parse(json) as FfprobeOutput).packets ?? [];
   const keyframesS: number[] = [];
+  let videoPackets: VideoPacket[] | undefined = [];
   for (const p of packets) {
-    if (p.stream_index !== info.videoStreamIndex || !p.flags?.includes('K')) continue;
+    if (p.stream_index !== info.videoStreamIndex) continue;
     const t = Number(p.pts_time);
-    if (Number.isFinite(t)) keyframesS.push(t - info.startTimeS);
+    const key = p.flags?.includes('K') ?? false;
+    if (key && Number.isFinite(t)) keyframesS.push(t - info.startTimeS);
+    const pos = Number(p.pos);
+    const bytes = Number(p.size);
+    // A packet without a time or a place in the file (some containers) leaves the packet plan out.
+    if (videoPackets && Number.isFinite(t) && Number.isFinite(pos) && pos >= 0 && bytes > 0) videoPackets.push({ ptsS: t, key, pos, size: bytes });
+    else videoPackets = undefined;
   }
-  return { info, keyframesS: keyframesS.sort((a, b) => a - b) };
+  return { info, keyframesS: keyframesS.sort((a, b) => a - b), videoPackets: videoPackets?.length ? videoPackets : undefined };
 }
 
 /**

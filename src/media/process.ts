@@ -2,6 +2,7 @@
 // that kills the child, a timeout, stdout collected as a Buffer (raw frames, PCM) and the tail of stderr kept for
 // error messages. Callers turn a ToolRunError into a MediaError sentence that names the clip.
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { basename } from 'node:path';
 import { CancelledError, MediaError } from '../core/errors';
 
@@ -15,6 +16,10 @@ export interface RunToolOptions {
   stderrLimit?: number | undefined;
   /** Also collect a second output the child writes to file descriptor 3 (ffmpeg: `pipe:3`). */
   fd3?: boolean | undefined;
+  /** The child's stdin is this stream (another child's stdout: the two are joined by a pipe, bytes never pass through Node). */
+  stdinFrom?: Readable | undefined;
+  /** The child's stdout is handed to `onStdout` (to become another child's stdin) instead of being collected. */
+  onStdout?: ((stdout: Readable) => void) | undefined;
 }
 
 export interface RunToolResult {
@@ -49,13 +54,16 @@ export function tailLines(stderr: string, lines = 3): string {
 }
 
 export function runTool(program: string, args: readonly string[], opts: RunToolOptions = {}): Promise<RunToolResult> {
-  const { signal, timeoutMs = 120_000, input, stderrLimit = 8000, fd3 = false } = opts;
+  const { signal, timeoutMs = 120_000, input, stderrLimit = 8000, fd3 = false, stdinFrom, onStdout } = opts;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new CancelledError(signal.reason));
       return;
     }
-    const child = spawn(program, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(fd3 ? (['pipe'] as const) : [])], shell: false });
+    const stdin = stdinFrom ?? (input ? 'pipe' : 'ignore');
+    const child = spawn(program, args, { stdio: [stdin, 'pipe', 'pipe', ...(fd3 ? (['pipe'] as const) : [])], shell: false });
+    // The next child holds its own copy of the pipe now; ours would only keep it open.
+    if (stdinFrom) stdinFrom.destroy();
     const chunks: Buffer[] = [];
     const chunks3: Buffer[] = [];
     let stderr = '';
@@ -82,7 +90,8 @@ export function runTool(program: string, args: readonly string[], opts: RunToolO
     }, timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout?.on('data', (b: Buffer) => chunks.push(b));
+    if (onStdout && child.stdout) onStdout(child.stdout);
+    else child.stdout?.on('data', (b: Buffer) => chunks.push(b));
     const extra = fd3 ? child.stdio[3] : null;
     if (extra && 'on' in extra) extra.on('data', (b: Buffer) => chunks3.push(b));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {

@@ -1,10 +1,11 @@
 // The 8 frames of DESIGN.md "Paper facts": the frame shown at each t_i, rotated as players rotate it (ffmpeg's
 // autorotate), shorter side resized to 224 with bicubic, centre crop 224x224, RGB; then /255 and CLIP normalisation.
 //
-// Decoding plan: frames that share a group of pictures (same preceding keyframe) form a group that seeks to that
-// keyframe and `select`s the first frame at or after each t_i (decode.ts runs the groups). So no GOP is decoded
-// twice and nothing between groups is decoded at all (one `-ss` per frame would decode a long GOP up to 8 times;
-// one pass over the whole clip decodes everything).
+// Decoding plan: for H.264 with known packets, packet-plan.ts picks the packets to decode (the reference pictures
+// each target depends on). Otherwise frames that share a group of pictures (same preceding keyframe) form a group
+// that seeks to that keyframe and `select`s the first frame at or after each t_i (decode.ts runs the groups). So no
+// GOP is decoded twice and nothing between groups is decoded at all (one `-ss` per frame would decode a long GOP up
+// to 8 times; one pass over the whole clip decodes everything).
 //
 // The resize runs inside ffmpeg (swscale bicubic, B=0 C=0.5 = PIL's a=-0.5, after conversion to RGB, like the
 // reference). Against the reference (PIL bicubic resize of ffmpeg's full-size RGB frame, then the same crop) it

@@ -189,11 +189,12 @@ async function decodeReferencesOnly(
   // packet from each target's keyframe to it; this path only the references among them.
   const span = planPackets(timestampsS, packets, packets.map(() => true), info.startTimeS);
   const spanPackets = span.keep.filter(Boolean).length;
-  if (spanPackets * info.codedWidth * info.codedHeight < MIN_SPARED_PIXELS) return undefined;
+  const minSpared = opts.minSparedPixels ?? MIN_SPARED_PIXELS;
+  if (spanPackets * info.codedWidth * info.codedHeight < minSpared) return undefined;
   const refs = await h264ReferenceFlags(file, packets).catch(() => undefined);
   if (!refs) return undefined;
   const pp = planPackets(timestampsS, packets, refs, info.startTimeS);
-  if ((spanPackets - pp.keep.filter(Boolean).length) * info.codedWidth * info.codedHeight < MIN_SPARED_PIXELS) return undefined;
+  if ((spanPackets - pp.keep.filter(Boolean).length) * info.codedWidth * info.codedHeight < minSpared) return undefined;
   const wanted = [...new Set(pp.targets)];
   const chainArgs = dropFilterChain(pp.dropRuns);
   const at = (j: number): string => `lt(abs(t-${fmt(packets[j]!.ptsS)})\,0.0005)`;
@@ -249,6 +250,8 @@ export interface DecodeOptions {
   keyframesS?: readonly number[] | undefined;
   /** The video stream's packets (probe.ts probeWithKeyframes): H.264 clips then decode only what the frames need. */
   videoPackets?: readonly VideoPacket[] | undefined;
+  /** Take the reference-only path only when it spares this much decoding (pixels; default 30 frames of 720p). */
+  minSparedPixels?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -256,6 +259,8 @@ export interface FramesAndAudio {
   frames: FrameSet;
   /** 16 kHz mono PCM; empty when not asked for or the clip has no audio. */
   pcm: Float32Array;
+  /** How the frames were decoded. */
+  path: 'reference-only' | 'keyframe-groups' | 'no-video';
 }
 
 /** The frames at the timestamps (resized, cropped, normalised) and, if `withAudio`, the 16 kHz PCM: one ffmpeg run. */
@@ -271,12 +276,12 @@ export async function decodeFramesAndAudio(
   if (!info.hasVideo) {
     const rgb = Array.from({ length: n }, () => new Uint8Array(FRAME_BYTES));
     const pcm = audio ? await decodeAudio16k(file, opts) : new Float32Array(0);
-    return { frames: { rgb, tensor: normaliseFrames(rgb), frameTimesS: rgb.map(() => null) }, pcm };
+    return { frames: { rgb, tensor: normaliseFrames(rgb), frameTimesS: rgb.map(() => null) }, pcm, path: 'no-video' };
   }
   const plan = planResize(info.width, info.height);
   if (!audio) {
     const fast = await decodeReferencesOnly(file, info, timestampsS, plan, opts);
-    if (fast) return { frames: { rgb: fast.rgb, tensor: normaliseFrames(fast.rgb), frameTimesS: fast.frameTimesS }, pcm: new Float32Array(0) };
+    if (fast) return { frames: { rgb: fast.rgb, tensor: normaliseFrames(fast.rgb), frameTimesS: fast.frameTimesS }, pcm: new Float32Array(0), path: 'reference-only' };
   }
   const fps = info.fps > 0 ? info.fps : 25;
   const groups = planFrameGroups(timestampsS, opts.keyframesS ?? [], fps);
@@ -328,7 +333,7 @@ export async function decodeFramesAndAudio(
       frameTimesS[i] = r.times[k]! + spec.seekS;
     }
   }
-  return { frames: { rgb, tensor: normaliseFrames(rgb), frameTimesS }, pcm: runs[0]?.pcm ?? new Float32Array(0) };
+  return { frames: { rgb, tensor: normaliseFrames(rgb), frameTimesS }, pcm: runs[0]?.pcm ?? new Float32Array(0), path: 'keyframe-groups' };
 }
 
 /** The frame at each timestamp, resized, cropped and normalised. Throws MediaError if no frame can be decoded. */

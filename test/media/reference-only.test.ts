@@ -1,0 +1,26 @@
+// The reference-only decode (only the H.264 packets the 8 frames depend on) against the keyframe-group decode of
+// the same clip: the same frames, bit for bit, at the same times, while it really drops non-reference pictures.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeFramesAndAudio, frameTimestampsS, h264ReferenceFlags, planPackets, probeWithKeyframes, resolveMediaTools } from '../../src/media';
+import { testClip } from '../support/make-media';
+
+test('reference-only frames equal the full decode of a clip with B-frames and several GOPs', async () => {
+  const clip = testClip('h264-bframes.mp4');
+  const tools = resolveMediaTools();
+  const { info, keyframesS, videoPackets } = await probeWithKeyframes(clip, { tools });
+  assert.ok(videoPackets && videoPackets.length >= 100, 'ffprobe lists the packets');
+  const ts = frameTimestampsS(info.durationS);
+  const refs = (await h264ReferenceFlags(clip, videoPackets))!;
+  assert.ok(refs.includes(false) && refs.includes(true), 'x264 with B-frames writes both kinds of picture');
+  const plan = planPackets(ts, videoPackets, refs, info.startTimeS);
+  assert.ok(plan.dropRuns.length > 0);
+  const groups = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS });
+  const refOnly = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS, videoPackets, minSparedPixels: 0 });
+  assert.equal(groups.path, 'keyframe-groups');
+  assert.equal(refOnly.path, 'reference-only');
+  for (let i = 0; i < ts.length; i++) {
+    assert.ok(Math.abs(refOnly.frames.frameTimesS[i]! - groups.frames.frameTimesS[i]!) < 1e-4, `frame ${i}: ${refOnly.frames.frameTimesS[i]} vs ${groups.frames.frameTimesS[i]}`);
+    assert.ok(Buffer.from(refOnly.frames.rgb[i]!).equals(Buffer.from(groups.frames.rgb[i]!)), `frame ${i} differs`);
+  }
+});

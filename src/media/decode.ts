@@ -4,7 +4,7 @@
 // depend on (packet-plan.ts, h264.ts): about half the pictures of a full decode, the same frames bit for bit.
 //
 // Otherwise, keyframe groups: each frame group (frames.ts planFrameGroups) is an
-// input of its own (`-ss` to its keyframe, `-t` to just past its last target); its `select`ed frames are scaled
+// input of its own (`-ss` to its keyframe, trimmed just past its last target); its `select`ed frames are scaled
 // and cropped, and a process's groups are concatenated onto its stdout as raw RGB. The audio, when asked for, is
 // one more input of the same file, resampled to 16 kHz mono float32 on fd 3. A showinfo@gK per group reports the
 // time of every frame it passes, so frames are matched to targets by time, not by count.
@@ -66,11 +66,34 @@ function chain(spec: GroupSpec, plan: ResizePlan, label: string): string {
     // ~100 ms more per clip on an input -t (10 s 720p H.264; same frames either way).
     ...(spec.limitS !== undefined ? [`trim=duration=${fmt(spec.limitS)}`] : []),
     `select='${terms.join('+')}'`,
+    ...timedResize(plan, label),
+  ].join(',');
+}
+
+/** After a `select`: report each passing frame's time (showinfo@label), then the paper's resize and centre crop as RGB. */
+function timedResize(plan: ResizePlan, label: string): string[] {
+  return [
     `showinfo@${label}`,
     'format=rgb24',
     `scale=${plan.scaledWidth}:${plan.scaledHeight}:flags=bicubic+accurate_rnd+full_chroma_int:param0=0:param1=0.5`,
     `crop=${FRAME_SIZE}:${FRAME_SIZE}:${plan.cropX}:${plan.cropY}`,
-  ].join(',');
+  ];
+}
+
+/**
+ * Frame times (s) of each showinfo@g<k> in ffmpeg's stderr, exact from pts and the link's time base (showinfo's
+ * pts_time keeps only 6 significant digits).
+ */
+function showinfoTimes(stderr: string, groups: number): number[][] {
+  const timeBase = Array.from({ length: groups }, () => NaN);
+  for (const m of stderr.matchAll(/\[showinfo@g(\d+) @ [^\]]*\] config in time_base: (\d+)\/(\d+)/g)) timeBase[Number(m[1])] = Number(m[2]) / Number(m[3]);
+  const times: number[][] = timeBase.map(() => []);
+  for (const m of stderr.matchAll(/\[showinfo@g(\d+) @ [^\]]*\] n:\s*\d+ pts:\s*(-?\d+)\s+pts_time:(\S+)/g)) {
+    const k = Number(m[1]);
+    const tb = timeBase[k];
+    times[k]?.push(tb !== undefined && Number.isFinite(tb) ? Number(m[2]) * tb : Number(m[3]));
+  }
+  return times;
 }
 
 function truncatedError(file: string, what: string): MediaError {
@@ -111,15 +134,7 @@ async function runDecode(
     throw explainToolFailure(file, err);
   }
   if (/partial file/i.test(out.stderr)) throw truncatedError(file, specs.length ? 'media' : 'audio');
-  // Exact times from pts and the link's time base (showinfo's pts_time keeps only 6 significant digits).
-  const timeBase = specs.map(() => NaN);
-  for (const m of out.stderr.matchAll(/\[showinfo@g(\d+) @ [^\]]*\] config in time_base: (\d+)\/(\d+)/g)) timeBase[Number(m[1])] = Number(m[2]) / Number(m[3]);
-  const times: number[][] = specs.map(() => []);
-  for (const m of out.stderr.matchAll(/\[showinfo@g(\d+) @ [^\]]*\] n:\s*\d+ pts:\s*(-?\d+)\s+pts_time:(\S+)/g)) {
-    const k = Number(m[1]);
-    const tb = timeBase[k];
-    times[k]?.push(tb !== undefined && Number.isFinite(tb) ? Number(m[2]) * tb : Number(m[3]));
-  }
+  const times = showinfoTimes(out.stderr, specs.length);
   const groups: DecodedGroup[] = [];
   let offset = 0;
   const video = out.stdout;
@@ -198,13 +213,7 @@ async function decodeReferencesOnly(
   const wanted = [...new Set(pp.targets)];
   const chainArgs = dropFilterChain(pp.dropRuns);
   const at = (j: number): string => `lt(abs(t-${fmt(packets[j]!.ptsS)})\,0.0005)`;
-  const graph = [
-    `[0:v:0]select='${wanted.map(at).join('+')}'`,
-    'showinfo@g0',
-    'format=rgb24',
-    `scale=${plan.scaledWidth}:${plan.scaledHeight}:flags=bicubic+accurate_rnd+full_chroma_int:param0=0:param1=0.5`,
-    `crop=${FRAME_SIZE}:${FRAME_SIZE}:${plan.cropX}:${plan.cropY}[v0]`,
-  ].join(',');
+  const graph = `[0:v:0]${[`select='${wanted.map(at).join('+')}'`, ...timedResize(plan, 'g0')].join(',')}[v0]`;
   const threads = Math.max(1, Math.min(4, availableParallelism()));
   let copyOut: Readable | undefined;
   const copy = runTool(
@@ -228,10 +237,7 @@ async function decodeReferencesOnly(
     if (err instanceof ToolRunError && /drop|noise/i.test(err.stderrTail)) noDropExpression.add(ffmpeg);
     return undefined;
   }
-  let timeBase = NaN;
-  for (const m of out.stderr.matchAll(/\[showinfo@g0 @ [^\]]*\] config in time_base: (\d+)\/(\d+)/g)) timeBase = Number(m[1]) / Number(m[2]);
-  const times: number[] = [];
-  for (const m of out.stderr.matchAll(/\[showinfo@g0 @ [^\]]*\] n:\s*\d+ pts:\s*(-?\d+)\s+pts_time:(\S+)/g)) times.push(Number.isFinite(timeBase) ? Number(m[1]) * timeBase : Number(m[2]));
+  const times = showinfoTimes(out.stderr, 1)[0]!;
   if (times.length !== wanted.length || out.stdout.length !== wanted.length * FRAME_BYTES) return undefined;
   const rgb: Uint8Array[] = [];
   const frameTimesS: number[] = [];
@@ -315,7 +321,7 @@ export async function decodeFramesAndAudio(
     const g = groups[gi]!;
     let r = decoded[gi]!;
     let spec = specOf(g, false);
-    // A target with no frame at or after it that is not at the video's end: the -t limit cut a variable-frame-rate
+    // A target with no frame at or after it that is not at the video's end: the trim cut a variable-frame-rate
     // gap short, or the seek landed oddly. Decode this group alone, to the end, from the start if need be.
     const missing = (d: DecodedGroup): boolean => spec.tailRel === undefined && spec.rel.some((a) => !d.times.some((t) => t >= a - AT_S));
     if (r.images.length === 0 || missing(r)) {

@@ -209,12 +209,18 @@ function checkNotTruncated(file: string, sizeBytes: number, parsed: FfprobeOutpu
 
 /** Builds MediaInfo from ffprobe's JSON (exported for tests of odd containers). */
 export function parseProbeJson(file: string, sizeBytes: number, json: string): MediaInfo {
-  let parsed: FfprobeOutput;
+  return mediaInfoOf(file, sizeBytes, readProbeJson(file, json));
+}
+
+function readProbeJson(file: string, json: string): FfprobeOutput {
   try {
-    parsed = JSON.parse(json) as FfprobeOutput;
+    return JSON.parse(json) as FfprobeOutput;
   } catch (err) {
     throw new MediaError('probe-output', `ffprobe gave unreadable output for clip ${clipName(file)}; try another ffmpeg build (avu.ffmpegPath).`, { cause: err });
   }
+}
+
+function mediaInfoOf(file: string, sizeBytes: number, parsed: FfprobeOutput): MediaInfo {
   const raw = parsed.streams ?? [];
   const streams = raw.map(streamInfo);
   // Cover art in audio files is a "video" stream of one picture; it is not the clip's video.
@@ -283,10 +289,6 @@ export async function probeMedia(file: string, opts: ProbeOptions = {}): Promise
 /** Above this size the packet list of one ffprobe call gets large; keyframes are then listed separately. */
 const ONE_CALL_MAX_BYTES = 512 * 1024 * 1024;
 
-/**
- * probeMedia plus the keyframe times of the video (s from the clip start) in one ffprobe run (packet flags only,
- * nothing decoded): one process fewer per clip, which matters when each ffmpeg start costs ~50 ms of CPU.
- */
 /** A packet of the video stream, in file (decode) order. */
 export interface VideoPacket {
   /** Presentation time on the container's clock (s), as ffprobe prints it. */
@@ -297,6 +299,11 @@ export interface VideoPacket {
   size: number;
 }
 
+/**
+ * probeMedia plus the keyframe times of the video (s from the clip start) and its packets (time, keyframe flag,
+ * place in the file) in one ffprobe run, nothing decoded: one process fewer per clip, which matters when each
+ * ffmpeg start costs ~50 ms of CPU. Files over ONE_CALL_MAX_BYTES get keyframes from a second call and no packets.
+ */
 export async function probeWithKeyframes(
   file: string,
   opts: ProbeOptions = {},
@@ -307,8 +314,9 @@ export async function probeWithKeyframes(
     return { info, keyframesS: raw.map((k) => k - info.startTimeS) };
   }
   const { sizeBytes, json } = await runProbe(file, opts, ['-show_entries', 'packet=stream_index,pts_time,flags,pos,size']);
-  const info = parseProbeJson(file, sizeBytes, json);
-  const packets = (JSON.parse(json) as FfprobeOutput).packets ?? [];
+  const parsed = readProbeJson(file, json);
+  const info = mediaInfoOf(file, sizeBytes, parsed);
+  const packets = parsed.packets ?? [];
   const keyframesS: number[] = [];
   let videoPackets: VideoPacket[] | undefined = [];
   for (const p of packets) {

@@ -121,7 +121,7 @@ ALIASES = {"shape": ("visual", "object"), "noun": ("audio", "event")}
 PLACEHOLDER = re.compile(r"\{(?:(audio|visual)\.)?([a-z_]+)\}")
 
 
-def fill(q: str, meta: dict, modality: str, subset: str) -> list[str]:
+def fill(q: str, meta: dict, modality: str, subset: str, vocabulary: dict | None = None) -> list[str]:
     """src/inference/pipeline.ts fillQuestions, line for line."""
     slots = list(PLACEHOLDER.finditer(q))
     if not slots:
@@ -137,6 +137,10 @@ def fill(q: str, meta: dict, modality: str, subset: str) -> list[str]:
         if subset == "negative":
             other = {"audio": "visual", "visual": "audio"}
             c = [kw for s in src for kw in meta[other[s]][field] if kw not in meta[s][field]]
+            if not c:
+                reported = meta["audio"][field] + meta["visual"][field]
+                values = (vocabulary or {}).get(name, [])
+                c = [v for v in values if v not in reported] if any(v in reported for v in values) else []
         else:
             c = [kw for s in src for kw in meta[s][field]]
         if not c:
@@ -195,7 +199,7 @@ def annotate(model: Model, runner, clip: str, max_new: int) -> dict:
     ca, cv, cav, ma, mv = run([tasks["caption_audio"], tasks["caption_visual"], tasks["caption_av"],
                                tasks["meta_audio"], tasks["meta_visual"]])
     meta = {"audio": parse_meta(ma), "visual": parse_meta(mv)}
-    asked = [f for q in model.m["prompts"]["questions"] for f in fill(q["q"], meta, q["modality"], q["subset"])]
+    asked = [f for q in model.m["prompts"]["questions"] for f in fill(q["q"], meta, q["modality"], q["subset"], model.m["prompts"].get("placeholders"))]
     answers = run(asked)
     end = time.perf_counter()
     return {"clip": clip, "featuresMs": (t1 - t0) * 1000, "encoderMs": (t2 - t1) * 1000,

@@ -53,6 +53,8 @@ export interface Manifest {
     tasks: Record<string, string>;
     questions: QuestionTemplate[];
     metaFormat: string;
+    /** Values the model knows for a template's {placeholders} (AVU-Synth's shapes and sounds); optional. */
+    placeholders?: Record<string, string[]>;
   };
   files: Record<string, string>;
 }
@@ -143,6 +145,7 @@ const schema = {
           },
         },
         metaFormat: str,
+        placeholders: { type: 'object', additionalProperties: { type: 'array', items: str } },
       },
     },
     files: { type: 'object', additionalProperties: { type: 'string', pattern: '^[0-9a-f]{64}$' } },

@@ -79,10 +79,18 @@ function isMetaField(s: string): s is MetaField {
 
 /**
  * The questions a template gives for a clip, from the model's own meta-information (at most two).
- * Negative templates get a false premise: a keyword the other modality reported that this one did not.
+ * Negative templates get a false premise: a keyword the other modality reported that this one did not; when the
+ * two agree, a value of the manifest's vocabulary for the placeholder that neither reported (AVU-Synth's way: a
+ * shape that is not in the clip), provided the vocabulary speaks the meta's words (one of its values is reported).
  * A template whose placeholders cannot be filled gives none.
  */
-export function fillQuestions(q: string, meta: { audio: MetaKeywords; visual: MetaKeywords }, modality: Modality, subset: Subset): string[] {
+export function fillQuestions(
+  q: string,
+  meta: { audio: MetaKeywords; visual: MetaKeywords },
+  modality: Modality,
+  subset: Subset,
+  vocabulary: Readonly<Record<string, readonly string[]>> = {},
+): string[] {
   const slots = [...q.matchAll(PLACEHOLDER)];
   if (slots.length === 0) return [q];
   const choices = slots.map((m) => {
@@ -94,7 +102,11 @@ export function fillQuestions(q: string, meta: { audio: MetaKeywords; visual: Me
     const from: Array<'audio' | 'visual'> = mod ? [mod] : alias ? [alias.from] : modality === 'av' ? ['visual', 'audio'] : [modality];
     if (subset === 'negative') {
       const other = (m2: 'audio' | 'visual'): 'audio' | 'visual' => (m2 === 'audio' ? 'visual' : 'audio');
-      return from.flatMap((m2) => meta[other(m2)][field].filter((kw) => !meta[m2][field].includes(kw)));
+      const crossModal = from.flatMap((m2) => meta[other(m2)][field].filter((kw) => !meta[m2][field].includes(kw)));
+      if (crossModal.length > 0) return crossModal;
+      const reported = [...meta.audio[field], ...meta.visual[field]];
+      const values = vocabulary[name] ?? [];
+      return values.some((v) => reported.includes(v)) ? values.filter((v) => !reported.includes(v)) : [];
     }
     return from.flatMap((m2) => meta[m2][field]);
   });
@@ -198,7 +210,7 @@ export class DolphinPipeline {
       const asked: Array<Omit<QaItem, 'a'>> = [];
       for (const [i, tpl] of this.model.manifest.prompts.questions.entries()) {
         const modality = tpl.modality as Modality;
-        for (const [j, q] of fillQuestions(tpl.q, meta, modality, tpl.subset as Subset).entries()) {
+        for (const [j, q] of fillQuestions(tpl.q, meta, modality, tpl.subset as Subset, this.model.manifest.prompts.placeholders).entries()) {
           asked.push({ id: `q${String(i).padStart(2, '0')}${j ? `-${j}` : ''}`, subset: tpl.subset as Subset, modality, q, origin: 'model', status: 'pending' });
         }
       }

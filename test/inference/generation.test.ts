@@ -63,6 +63,14 @@ describe('meta-information', () => {
     assert.deepEqual(fillQuestions('Where is the {place}?', meta, 'visual', 'specific'), []);
     assert.deepEqual(fillQuestions('What sound is heard?', meta, 'audio', 'specific'), ['What sound is heard?']);
   });
+  it('when both modalities agree, a negative asks about a vocabulary value neither reported', () => {
+    const agree = { audio: parseMeta('event: rattling; object: diamond', fmt), visual: parseMeta('event: rattling; object: diamond, square', fmt) };
+    const vocabulary = { shape: ['circle', 'square', 'triangle', 'diamond'], sound: ['ringing tone', 'rattle'] };
+    assert.deepEqual(fillQuestions('What colour is the {shape}?', agree, 'visual', 'negative'), []); // no vocabulary: none
+    assert.deepEqual(fillQuestions('What colour is the {shape}?', agree, 'visual', 'negative', vocabulary), ['What colour is the circle?', 'What colour is the triangle?']);
+    // a vocabulary that does not speak the meta's words ('rattle' vs 'rattling') could name what is there: none
+    assert.deepEqual(fillQuestions('What pitch is the {sound}?', agree, 'audio', 'negative', vocabulary), []);
+  });
 });
 
 describe('generation on real sessions', () => {

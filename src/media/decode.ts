@@ -1,7 +1,8 @@
 // ffmpeg runs for a clip's frames (and, optionally, its audio).
 //
-// H.264 with known packets (most clips): decodeReferencesOnly feeds one decoder only the packets the 8 frames
-// depend on (packet-plan.ts, h264.ts): about half the pictures of a full decode, the same frames bit for bit.
+// H.264 in MP4/MOV (most clips): decodeReferencesOnly feeds one decoder, from Node, only the packets the
+// 8 frames depend on (packet-plan.ts, h264.ts, mp4-boxes.ts): about half the pictures of a full decode, the same
+// frames bit for bit. The decoder can be started before the probe (ReferenceDecoder), so its start costs no time.
 //
 // Otherwise, keyframe groups: each frame group (frames.ts planFrameGroups) is an
 // input of its own (`-ss` to its keyframe, trimmed just past its last target); its `select`ed frames are scaled
@@ -15,15 +16,15 @@
 // drains at group boundaries; measured 716 vs 904 ms for the 10 s 720p 2 s-GOP clip on a busy machine), a clip
 // with one group one process with frame threads.
 import { availableParallelism } from 'node:os';
-import type { Readable } from 'node:stream';
 import { basename } from 'node:path';
 import { MediaError } from '../core/errors';
 import { SAMPLE_RATE_HZ } from './fbank';
 import { FRAME_BYTES, FRAME_SIZE, groupCostFrames, normaliseFrames, planFrameGroups, planResize, splitGroups, type FrameGroup, type FrameSet, type ResizePlan } from './frames';
-import { h264ReferenceFlags } from './h264';
-import { dropFilterChain, planPackets } from './packet-plan';
+import { lengthPrefixedToAnnexB, openH264Packets, parseAvcDecoderConfig } from './h264';
+import { readMp4AvcConfig } from './mp4-boxes';
+import { planPackets } from './packet-plan';
 import { explainToolFailure, type MediaInfo, type VideoPacket } from './probe';
-import { ToolRunError, runTool } from './process';
+import { ToolRunError, runTool, startTool, type StartedTool } from './process';
 import type { ResolvedTools } from './tools';
 
 const fmt = (s: number): string => s.toFixed(6);
@@ -179,16 +180,60 @@ function pick(group: DecodedGroup, rel: number): number {
   return after >= 0 ? after : last;
 }
 
-/** The reference-only path pays for its extra process when it spares at least this much decoding (30 frames of 720p). */
-const MIN_SPARED_PIXELS = 30 * 1280 * 720;
-/** ffmpeg builds whose `noise` filter has no `drop` expression (before 5.1): they take the keyframe-group path. */
-const noDropExpression = new Set<string>();
+/** ffmpeg builds that read no filter script from `pipe:3` with this option; the next is tried (ffmpeg 7+: `-/filter_complex`). */
+const SCRIPT_OPTIONS = ['-filter_complex_script', '-/filter_complex'] as const;
+const scriptOptionOf = new Map<string, number>();
+
+function referenceDecoderArgs(scriptOption: string): string[] {
+  const threads = Math.max(1, Math.min(4, availableParallelism()));
+  return ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', scriptOption, 'pipe:3', '-threads', String(threads), '-f', 'h264', '-i', 'pipe:0',
+    '-map', '[v0]', '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+}
+
+function startReferenceDecoder(ffmpeg: string, signal: AbortSignal | undefined): StartedTool | undefined {
+  const k = scriptOptionOf.get(ffmpeg) ?? 0;
+  const option = SCRIPT_OPTIONS[k];
+  if (!option) return undefined;
+  const tool = startTool(ffmpeg, referenceDecoderArgs(option), { signal, timeoutMs: 300_000, stderrLimit: 1_000_000, fd3Input: true });
+  tool.result.catch(() => undefined);
+  return tool;
+}
 
 /**
- * H.264 only, when the packets are known: one ffmpeg copies the video stream, dropping (bitstream filter `noise`)
- * every packet the targets do not need (packet-plan.ts), into a pipe; a second decodes what is left, with frame
- * threads, and keeps the target frames. The frames are the ones a full decode gives, bit for bit. Undefined when
- * it does not apply or does not work out; the caller then takes the keyframe-group path.
+ * The ffmpeg of the reference-only path, started before the clip is probed: it loads its ~200 libraries (~50 ms
+ * of CPU) while ffprobe runs, then waits for its filter script on fd 3 and the stream on stdin. Hand it to
+ * decodeFramesAndAudio (DecodeOptions.referenceDecoder), which uses it or kills it.
+ */
+export class ReferenceDecoder {
+  private tool: StartedTool | undefined;
+
+  constructor(readonly ffmpeg: string, signal?: AbortSignal) {
+    this.tool = startReferenceDecoder(ffmpeg, signal);
+  }
+
+  /** The started process, once; undefined after that or when this ffmpeg cannot take a script. */
+  take(): StartedTool | undefined {
+    const t = this.tool;
+    this.tool = undefined;
+    return t;
+  }
+
+  /** Kills the process if no one took it. */
+  release(): void {
+    this.take()?.kill();
+  }
+}
+
+/** h264 decoder complaints: a picture that did not decode cleanly shifts the output count, so the path is abandoned. */
+const DECODE_ERRORS = /\[h264 @ [^\]]*\] [^\n]*(error|concealing|missing|corrupt|non-existing|no frame)/i;
+
+/**
+ * H.264 only, when the packets are known: Node reads the packets the targets depend on (packet-plan.ts) from the
+ * file, as an Annex-B stream (parameter sets from the MP4's avcC, start codes for length prefixes), and feeds them
+ * to one ffmpeg that decodes them with frame threads and keeps the target frames, picked by their index in
+ * output order (pictures come out in presentation order, so the index of a kept packet is its rank by pts). The
+ * frames are the ones a full decode gives, bit for bit. Undefined when it does not apply or does not work out;
+ * the caller then takes the keyframe-group path.
  */
 async function decodeReferencesOnly(
   file: string,
@@ -199,51 +244,66 @@ async function decodeReferencesOnly(
 ): Promise<{ rgb: Uint8Array[]; frameTimesS: number[] } | undefined> {
   const packets = opts.videoPackets;
   const ffmpeg = opts.tools.ffmpeg.path;
-  if (!packets?.length || info.videoCodec !== 'h264' || info.rotationDeg !== 0 || noDropExpression.has(ffmpeg)) return undefined;
-  // Worth a second process only when it spares the decoder real work: the keyframe-group path would decode every
-  // packet from each target's keyframe to it; this path only the references among them.
-  const span = planPackets(timestampsS, packets, packets.map(() => true), info.startTimeS);
-  const spanPackets = span.keep.filter(Boolean).length;
-  const minSpared = opts.minSparedPixels ?? MIN_SPARED_PIXELS;
-  if (spanPackets * info.codedWidth * info.codedHeight < minSpared) return undefined;
-  const refs = await h264ReferenceFlags(file, packets).catch(() => undefined);
-  if (!refs) return undefined;
-  const pp = planPackets(timestampsS, packets, refs, info.startTimeS);
-  if ((spanPackets - pp.keep.filter(Boolean).length) * info.codedWidth * info.codedHeight < minSpared) return undefined;
-  const wanted = [...new Set(pp.targets)];
-  const chainArgs = dropFilterChain(pp.dropRuns);
-  const at = (j: number): string => `lt(abs(t-${fmt(packets[j]!.ptsS)})\,0.0005)`;
-  const graph = `[0:v:0]${[`select='${wanted.map(at).join('+')}'`, ...timedResize(plan, 'g0')].join(',')}[v0]`;
-  const threads = Math.max(1, Math.min(4, availableParallelism()));
-  let copyOut: Readable | undefined;
-  const copy = runTool(
-    ffmpeg,
-    ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-copyts', '-i', file, '-map', `0:${info.videoStreamIndex}`, '-c', 'copy',
-      ...(chainArgs ? ['-bsf:v', chainArgs] : []), '-avoid_negative_ts', 'disabled', '-f', 'nut', 'pipe:1'],
-    { signal: opts.signal, timeoutMs: 300_000, onStdout: (s) => (copyOut = s) },
-  );
-  copy.catch(() => undefined);
-  const decode = runTool(
-    ffmpeg,
-    ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-copyts', '-threads', String(threads), '-f', 'nut', '-i', 'pipe:0',
-      '-filter_complex', graph, '-map', '[v0]', '-vsync', '0', '-frames:v', String(wanted.length), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
-    { signal: opts.signal, timeoutMs: 300_000, stderrLimit: 1_000_000, stdinFrom: copyOut },
-  );
-  let out;
+  if (!packets?.length || info.videoCodec !== 'h264' || info.rotationDeg !== 0) return undefined;
+  const stream = await openH264Packets(file, packets).catch(() => undefined);
+  if (!stream) return undefined;
+  let annexB: Uint8Array;
+  let wanted: number[];
+  let pp;
+  let order: number[];
   try {
-    [, out] = await Promise.all([copy, decode]);
-  } catch (err) {
-    if (opts.signal?.aborted) throw err;
-    if (err instanceof ToolRunError && /drop|noise/i.test(err.stderrTail)) noDropExpression.add(ffmpeg);
+    const refs = await stream.referenceFlags();
+    if (!refs) return undefined;
+    pp = planPackets(timestampsS, packets, refs, info.startTimeS);
+    // MP4/MOV only: each packet lies whole at its pos (an MPEG-TS packet is spread over 188-byte cells) and the
+    // track's avcC has the parameter sets the stream needs in front.
+    const avcC = stream.annexB || info.videoStreamIndex === undefined ? undefined : await readMp4AvcConfig(stream.readAt, stream.fileSize, info.videoStreamIndex);
+    const config = avcC ? parseAvcDecoderConfig(avcC) : undefined;
+    if (!config) return undefined;
+    const parts: Uint8Array[] = [config.parameterSets];
+    const kept: number[] = [];
+    for (let i = 0; i < packets.length; i++) {
+      if (!pp.keep[i]) continue;
+      const raw = await stream.read(i);
+      const bytes = lengthPrefixedToAnnexB(raw, config.lengthSize);
+      if (!bytes) return undefined;
+      parts.push(bytes);
+      kept.push(i);
+    }
+    annexB = Buffer.concat(parts);
+    order = [...kept].sort((a, b) => packets[a]!.ptsS - packets[b]!.ptsS);
+    const rank = new Map(order.map((j, n) => [j, n]));
+    wanted = [...new Set(pp.targets.map((j) => rank.get(j)!))].sort((a, b) => a - b);
+  } catch {
     return undefined;
+  } finally {
+    await stream.close();
   }
+  const graph = `[0:v:0]${[`select='${wanted.map((n) => `eq(n\\,${n})`).join('+')}'`, ...timedResize(plan, 'g0')].join(',')}[v0]`;
+
+  let out;
+  for (let attempt = 0; ; attempt++) {
+    const tool = (attempt === 0 ? opts.referenceDecoder?.take() : undefined) ?? startReferenceDecoder(ffmpeg, opts.signal);
+    if (!tool) return undefined;
+    tool.fd3?.end(graph);
+    tool.stdin.end(annexB);
+    try {
+      out = await tool.result;
+      break;
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      if (!(err instanceof ToolRunError) || !/unrecognized option|option not found/i.test(err.stderrTail) || attempt > SCRIPT_OPTIONS.length) return undefined;
+      scriptOptionOf.set(ffmpeg, (scriptOptionOf.get(ffmpeg) ?? 0) + 1);
+    }
+  }
+  if (DECODE_ERRORS.test(out.stderr)) return undefined;
   const times = showinfoTimes(out.stderr, 1)[0]!;
   if (times.length !== wanted.length || out.stdout.length !== wanted.length * FRAME_BYTES) return undefined;
+  const slot = new Map(wanted.map((n, k) => [order[n]!, k]));
   const rgb: Uint8Array[] = [];
   const frameTimesS: number[] = [];
   for (const j of pp.targets) {
-    const k = times.findIndex((t) => Math.abs(t - packets[j]!.ptsS) < 5e-4);
-    if (k < 0) return undefined;
+    const k = slot.get(j)!;
     rgb.push(new Uint8Array(out.stdout.buffer, out.stdout.byteOffset + k * FRAME_BYTES, FRAME_BYTES));
     frameTimesS.push(packets[j]!.ptsS - info.startTimeS);
   }
@@ -256,8 +316,8 @@ export interface DecodeOptions {
   keyframesS?: readonly number[] | undefined;
   /** The video stream's packets (probe.ts probeWithKeyframes): H.264 clips then decode only what the frames need. */
   videoPackets?: readonly VideoPacket[] | undefined;
-  /** Take the reference-only path only when it spares this much decoding (pixels; default 30 frames of 720p). */
-  minSparedPixels?: number | undefined;
+  /** A decoder started before the probe for the reference-only path; used or killed here. */
+  referenceDecoder?: ReferenceDecoder | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -269,8 +329,25 @@ export interface FramesAndAudio {
   path: 'reference-only' | 'keyframe-groups' | 'no-video';
 }
 
-/** The frames at the timestamps (resized, cropped, normalised) and, if `withAudio`, the 16 kHz PCM: one ffmpeg run. */
+/**
+ * The frames at the timestamps (resized, cropped, normalised) and, if `withAudio`, the 16 kHz PCM. A
+ * `referenceDecoder` in the options is used or killed before this returns.
+ */
 export async function decodeFramesAndAudio(
+  file: string,
+  info: MediaInfo,
+  timestampsS: readonly number[],
+  withAudio: boolean,
+  opts: DecodeOptions,
+): Promise<FramesAndAudio> {
+  try {
+    return await decodeFramesAndAudioWith(file, info, timestampsS, withAudio, opts);
+  } finally {
+    opts.referenceDecoder?.release();
+  }
+}
+
+async function decodeFramesAndAudioWith(
   file: string,
   info: MediaInfo,
   timestampsS: readonly number[],

@@ -1,10 +1,11 @@
 // The features of one clip, as the model and `avu features` need them (DESIGN.md "Paper facts"):
 // 8 frames [8,3,224,224] and 8 spectrograms [8,1,128,204], with the times they come from.
-// Per clip: ffprobe (streams + keyframe flags) and, beside it, one ffmpeg for the 16 kHz audio; then the frame
-// groups, over as many ffmpeg processes as pay off (decode.ts splitGroups) while the fbank (~20 ms) runs on the PCM.
+// Per clip: ffprobe (streams and packets) and, beside it, one ffmpeg for the 16 kHz audio and one that
+// will decode the frames (started early: decode.ts ReferenceDecoder); then the frames, while the fbank (~20 ms)
+// runs on the PCM.
 import { MediaError, throwIfAborted } from '../core/errors';
 import { segmentBounds, spectrogramsFromPcm, type SegmentBounds } from './audio';
-import { decodeAudio16k, decodeFramesAndAudio } from './decode';
+import { ReferenceDecoder, decodeAudio16k, decodeFramesAndAudio } from './decode';
 import { MEL_BINS, TARGET_FRAMES } from './fbank';
 import { FRAME_SIZE } from './frames';
 import { checkClipFile, probeWithKeyframes, type MediaInfo } from './probe';
@@ -40,6 +41,9 @@ export interface ExtractFeaturesOptions {
   ffmpegPath?: string | undefined;
 }
 
+/** Files whose H.264 the reference-only path can read (MP4/MOV): worth a decoder started before the probe. */
+const REFERENCE_ONLY_CONTAINERS = /\.(mp4|m4v|mov|3gp)$/i;
+
 /** t_i = (i + 0.5) * duration / n. */
 export function frameTimestampsS(durationS: number, n = NUM_FRAMES): number[] {
   return Array.from({ length: n }, (_, i) => ((i + 0.5) * durationS) / n);
@@ -60,15 +64,19 @@ export async function extractFeatures(clip: string, opts: ExtractFeaturesOptions
   const onAbort = (): void => inner.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const signal = inner.signal;
+  let referenceDecoder: ReferenceDecoder | undefined;
   try {
     // The audio needs no probe: its ffmpeg runs beside ffprobe, on the core ffprobe leaves idle. A clip without
     // an audio stream gives empty PCM (silence); a broken clip fails the probe first, which names the problem.
     const audio = decodeAudio16k(clip, { tools, signal });
     audio.catch(() => undefined);
+    // So is the frame decoder of the reference-only path (most clips: H.264): it starts now and loads its
+    // libraries while ffprobe runs; decodeFramesAndAudio feeds it or kills it.
+    if (REFERENCE_ONLY_CONTAINERS.test(clip)) referenceDecoder = new ReferenceDecoder(tools.ffmpeg.path, signal);
     const { info: media, keyframesS, videoPackets } = await probeWithKeyframes(clip, { tools, signal });
     const timestampsS = frameTimestampsS(media.durationS);
     const segments = segmentBounds(timestampsS);
-    const decoding = decodeFramesAndAudio(clip, media, timestampsS, false, { tools, keyframesS, videoPackets, signal });
+    const decoding = decodeFramesAndAudio(clip, media, timestampsS, false, { tools, keyframesS, videoPackets, referenceDecoder, signal });
     decoding.catch(() => undefined);
     // The fbank (~20 ms) runs while the frames decode.
     const spectrograms = spectrogramsFromPcm(media.hasAudio ? await audio : new Float32Array(0), segments, signal);
@@ -89,6 +97,7 @@ export async function extractFeatures(clip: string, opts: ExtractFeaturesOptions
     if (opts.signal?.aborted && !(err instanceof MediaError)) throwIfAborted(opts.signal);
     throw err;
   } finally {
+    referenceDecoder?.release();
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -43,41 +43,128 @@ export function annexBIsReference(head: Uint8Array): boolean | undefined {
   return undefined;
 }
 
-/**
- * For each packet of an H.264 stream, whether its picture is a reference. Undefined when any packet cannot be read
- * this way (then nothing is skipped). Reads HEAD_BYTES per packet, more for one whose slice comes after large SEIs.
- */
-export async function h264ReferenceFlags(file: string, packets: readonly PacketRef[]): Promise<boolean[] | undefined> {
+/** An H.264 stream's packets as stored in the file, read from it: a small file in one read, a large one packet by packet. */
+export interface H264Packets {
+  /** Whether the packets carry start codes (MPEG-TS) rather than length prefixes (MP4, MKV). */
+  annexB: boolean;
+  /** For each packet, whether its picture is a reference; undefined when a packet does not parse. */
+  referenceFlags(): Promise<boolean[] | undefined>;
+  /** The packet's bytes as stored. */
+  read(i: number): Promise<Uint8Array>;
+  /** Any bytes of the file (fewer at its end). */
+  readAt(pos: number, n: number): Promise<Uint8Array>;
+  fileSize: number;
+  close(): Promise<void>;
+}
+
+export async function openH264Packets(file: string, packets: readonly PacketRef[]): Promise<H264Packets | undefined> {
   const fh = await open(file, 'r');
+  let ok = false;
   try {
     const end = packets.reduce((m, p) => Math.max(m, p.pos + p.size), 0);
     // A small file is read whole in one call (~2 ms for 10 s of 720p; 300 small reads took ~30 ms).
     const whole = end <= WHOLE_FILE_BYTES ? new Uint8Array(end) : undefined;
     if (whole && (await fh.read(whole, 0, end, 0)).bytesRead !== end) return undefined;
-    const read = async (p: PacketRef, n: number): Promise<Uint8Array | undefined> => {
+    const readAt = async (p: PacketRef, n: number): Promise<Uint8Array | undefined> => {
       if (whole) return whole.subarray(p.pos, p.pos + n);
       const head = new Uint8Array(n);
       const { bytesRead } = await fh.read(head, 0, n, p.pos);
       return bytesRead === n ? head : undefined;
     };
-    // All first reads at once (the thread pool overlaps them), then longer reads for the few that need them.
-    const heads = await Promise.all(packets.map((p) => read(p, Math.min(p.size, HEAD_BYTES))));
-    const first = heads[0];
-    if (!first) return undefined;
+    const fileSize = (await fh.stat()).size;
+    const first = packets[0] ? await readAt(packets[0], Math.min(packets[0].size, 4)) : undefined;
+    if (!first || first.length < 4) return undefined;
     const annexB = first[0] === 0 && first[1] === 0 && (first[2] === 1 || (first[2] === 0 && first[3] === 1));
-    const out: boolean[] = [];
-    for (const [i, p] of packets.entries()) {
-      let head = heads[i];
-      let ref = head ? (annexB ? annexBIsReference(head) : avccIsReference(head, p.size)) : undefined;
-      for (let n = HEAD_BYTES * 16; ref === undefined && head && head.length < p.size && n <= 1 << 22; n *= 16) {
-        head = await read(p, Math.min(p.size, n));
-        ref = head ? (annexB ? annexBIsReference(head) : avccIsReference(head, p.size)) : undefined;
-      }
-      if (ref === undefined) return undefined;
-      out.push(ref);
-    }
-    return out;
+    ok = true;
+    return {
+      annexB,
+      referenceFlags: async () => {
+        // All first reads at once (the thread pool overlaps them), then longer reads for the few that need them.
+        const heads = await Promise.all(packets.map((p) => readAt(p, Math.min(p.size, HEAD_BYTES))));
+        const out: boolean[] = [];
+        for (const [i, p] of packets.entries()) {
+          let head = heads[i];
+          let ref = head ? (annexB ? annexBIsReference(head) : avccIsReference(head, p.size)) : undefined;
+          for (let n = HEAD_BYTES * 16; ref === undefined && head && head.length < p.size && n <= 1 << 22; n *= 16) {
+            head = await readAt(p, Math.min(p.size, n));
+            ref = head ? (annexB ? annexBIsReference(head) : avccIsReference(head, p.size)) : undefined;
+          }
+          if (ref === undefined) return undefined;
+          out.push(ref);
+        }
+        return out;
+      },
+      read: async (i) => {
+        const p = packets[i]!;
+        const bytes = await readAt(p, p.size);
+        if (!bytes) throw new Error(`packet ${i} at ${p.pos} ends past the end of the file`);
+        return bytes;
+      },
+      readAt: async (pos, n) => {
+        if (whole && pos + n <= whole.length) return whole.subarray(pos, pos + n);
+        const bytes = new Uint8Array(Math.max(0, Math.min(n, fileSize - pos)));
+        const { bytesRead } = await fh.read(bytes, 0, bytes.length, pos);
+        return bytes.subarray(0, bytesRead);
+      },
+      fileSize,
+      close: () => fh.close(),
+    };
   } finally {
-    await fh.close();
+    if (!ok) await fh.close();
   }
+}
+
+/**
+ * For each packet of an H.264 stream, whether its picture is a reference. Undefined when any packet cannot be read
+ * this way (then nothing is skipped). Reads HEAD_BYTES per packet, more for one whose slice comes after large SEIs.
+ */
+export async function h264ReferenceFlags(file: string, packets: readonly PacketRef[]): Promise<boolean[] | undefined> {
+  const stream = await openH264Packets(file, packets);
+  if (!stream) return undefined;
+  try {
+    return await stream.referenceFlags();
+  } finally {
+    await stream.close();
+  }
+}
+
+const START_CODE = Uint8Array.of(0, 0, 0, 1);
+
+/** An AVC decoder configuration record (MP4 `avcC`, MKV CodecPrivate): NAL length size and SPS/PPS with start codes. */
+export function parseAvcDecoderConfig(extradata: Uint8Array): { lengthSize: number; parameterSets: Uint8Array } | undefined {
+  if (extradata.length < 7 || extradata[0] !== 1) return undefined;
+  const lengthSize = (extradata[4]! & 3) + 1;
+  if (lengthSize === 3) return undefined;
+  const sets: Uint8Array[] = [];
+  let off = 5;
+  for (const countMask of [0x1f, 0xff]) {
+    if (off >= extradata.length) return undefined;
+    const count = extradata[off]! & countMask;
+    off += 1;
+    for (let k = 0; k < count; k++) {
+      if (off + 2 > extradata.length) return undefined;
+      const len = (extradata[off]! << 8) | extradata[off + 1]!;
+      off += 2;
+      if (len === 0 || off + len > extradata.length) return undefined;
+      sets.push(START_CODE, extradata.subarray(off, off + len));
+      off += len;
+    }
+  }
+  return { lengthSize, parameterSets: Buffer.concat(sets) };
+}
+
+/** A length-prefixed access unit with start codes instead (what ffmpeg's h264_mp4toannexb does, without the SPS/PPS). */
+export function lengthPrefixedToAnnexB(packet: Uint8Array, lengthSize: number): Uint8Array | undefined {
+  const parts: Uint8Array[] = [];
+  let off = 0;
+  while (off + lengthSize <= packet.length) {
+    let len = 0;
+    for (let k = 0; k < lengthSize; k++) len = len * 256 + packet[off + k]!;
+    off += lengthSize;
+    if (len === 0) continue;
+    if (off + len > packet.length) return undefined;
+    parts.push(START_CODE, packet.subarray(off, off + len));
+    off += len;
+  }
+  return off === packet.length ? Buffer.concat(parts) : undefined;
 }

@@ -1,13 +1,11 @@
 // Which packets an H.264 decoder must see to produce the frames at the timestamps, exactly: for each target, the
 // reference pictures from its keyframe up to it in decode order, and the target itself. Every other packet (pictures
-// no one refers to, stretches between targets, everything after the last) is dropped before the decoder by ffmpeg's
-// `noise` bitstream filter. On a 10 s 720p x264 clip that is about half the pictures of a full decode.
+// no one refers to, stretches between targets, everything after the last) never reaches the decoder (decode.ts
+// decodeReferencesOnly). On a 10 s 720p x264 clip that is about half the pictures of a full decode.
 import type { VideoPacket } from './probe';
 
 /** A packet counts as at a target this close before it (ffmpeg rounds a time to its stream's time base). */
 const AT_S = 1e-3;
-/** ffmpeg's expression parser takes about 100 terms; each `noise` filter of the chain gets at most this many. */
-const TERMS_PER_FILTER = 90;
 
 export interface PacketPlan {
   /** Per timestamp, the index (decode order) of the packet whose frame it gets. */
@@ -50,13 +48,4 @@ export function planPackets(timestampsS: readonly number[], packets: readonly Vi
     else dropRuns.push([i, i]);
   });
   return { targets, keep, dropRuns };
-}
-
-/** The `-bsf:v` chain that drops the runs: `noise=drop=<expr>` filters, `n` being the packet's index in the stream. */
-export function dropFilterChain(dropRuns: ReadonlyArray<readonly [number, number]>): string | undefined {
-  if (dropRuns.length === 0) return undefined;
-  const terms = dropRuns.map(([a, b]) => (a === b ? `eq(n\\,${a})` : `between(n\\,${a}\\,${b})`));
-  const filters: string[] = [];
-  for (let i = 0; i < terms.length; i += TERMS_PER_FILTER) filters.push(`noise=drop=${terms.slice(i, i + TERMS_PER_FILTER).join('+')}`);
-  return filters.join(',');
 }

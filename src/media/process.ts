@@ -2,7 +2,7 @@
 // that kills the child, a timeout, stdout collected as a Buffer (raw frames, PCM) and the tail of stderr kept for
 // error messages. Callers turn a ToolRunError into a MediaError sentence that names the clip.
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { basename } from 'node:path';
 import { CancelledError, MediaError } from '../core/errors';
 
@@ -20,6 +20,24 @@ export interface RunToolOptions {
   stdinFrom?: Readable | undefined;
   /** The child's stdout is handed to `onStdout` (to become another child's stdin) instead of being collected. */
   onStdout?: ((stdout: Readable) => void) | undefined;
+}
+
+export interface StartToolOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  stderrLimit?: number | undefined;
+  /** File descriptor 3 is an input the caller writes (ffmpeg: a filter script read from `pipe:3`). */
+  fd3Input?: boolean | undefined;
+}
+
+/** A started tool: the caller writes its stdin (and fd 3) and ends them; `result` settles when it exits. */
+export interface StartedTool {
+  stdin: Writable;
+  /** File descriptor 3, with `fd3Input`. */
+  fd3: Writable | undefined;
+  result: Promise<RunToolResult>;
+  /** Kills the child; `result` then rejects. */
+  kill(): void;
 }
 
 export interface RunToolResult {
@@ -54,16 +72,49 @@ export function tailLines(stderr: string, lines = 3): string {
 }
 
 export function runTool(program: string, args: readonly string[], opts: RunToolOptions = {}): Promise<RunToolResult> {
+  return launch(program, args, opts, false).result;
+}
+
+/**
+ * Starts a tool whose stdin (and, with `fd3Input`, fd 3) the caller writes later: the process loads its ~200
+ * libraries while the caller still works out what to feed it. Writes to a child that has exited are dropped; its
+ * exit code and stderr tell why.
+ */
+export function startTool(program: string, args: readonly string[], opts: StartToolOptions = {}): StartedTool {
+  const run = launch(program, args, { signal: opts.signal, timeoutMs: opts.timeoutMs, stderrLimit: opts.stderrLimit }, opts.fd3Input === true, true);
+  if (!run.stdin) throw new Error('startTool: the child has no stdin');
+  return { stdin: run.stdin, fd3: run.fd3, result: run.result, kill: run.kill };
+}
+
+interface Launched {
+  result: Promise<RunToolResult>;
+  stdin: Writable | undefined;
+  fd3: Writable | undefined;
+  kill: () => void;
+}
+
+function launch(program: string, args: readonly string[], opts: RunToolOptions, fd3Input: boolean, openStdin = false): Launched {
   const { signal, timeoutMs = 120_000, input, stderrLimit = 8000, fd3 = false, stdinFrom, onStdout } = opts;
-  return new Promise((resolve, reject) => {
+  const launched: Launched = { result: Promise.resolve({ stdout: Buffer.alloc(0), fd3: Buffer.alloc(0), stderr: '' }), stdin: undefined, fd3: undefined, kill: () => undefined };
+  launched.result = new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new CancelledError(signal.reason));
       return;
     }
-    const stdin = stdinFrom ?? (input ? 'pipe' : 'ignore');
-    const child = spawn(program, args, { stdio: [stdin, 'pipe', 'pipe', ...(fd3 ? (['pipe'] as const) : [])], shell: false });
+    const stdin = stdinFrom ?? (input || openStdin ? 'pipe' : 'ignore');
+    const child = spawn(program, args, { stdio: [stdin, 'pipe', 'pipe', ...(fd3 || fd3Input ? (['pipe'] as const) : [])], shell: false });
     // The next child holds its own copy of the pipe now; ours would only keep it open.
     if (stdinFrom) stdinFrom.destroy();
+    if (openStdin && child.stdin) {
+      // A child that exits early closes its inputs; that is reported through its exit code, not as EPIPE.
+      child.stdin.on('error', () => undefined);
+      launched.stdin = child.stdin;
+    }
+    const fd3Stream = child.stdio[3];
+    if (fd3Input && fd3Stream && 'write' in fd3Stream) {
+      fd3Stream.on('error', () => undefined);
+      launched.fd3 = fd3Stream;
+    }
     const chunks: Buffer[] = [];
     const chunks3: Buffer[] = [];
     let stderr = '';
@@ -80,6 +131,7 @@ export function runTool(program: string, args: readonly string[], opts: RunToolO
     const kill = (): void => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
+    launched.kill = kill;
     const onAbort = (): void => {
       kill();
       finish(() => reject(new CancelledError(signal?.reason)));
@@ -92,7 +144,7 @@ export function runTool(program: string, args: readonly string[], opts: RunToolO
 
     if (onStdout && child.stdout) onStdout(child.stdout);
     else child.stdout?.on('data', (b: Buffer) => chunks.push(b));
-    const extra = fd3 ? child.stdio[3] : null;
+    const extra = fd3 ? fd3Stream : null;
     if (extra && 'on' in extra) extra.on('data', (b: Buffer) => chunks3.push(b));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {
       stderr += s;
@@ -123,4 +175,5 @@ export function runTool(program: string, args: readonly string[], opts: RunToolO
       }
     });
   });
+  return launched;
 }

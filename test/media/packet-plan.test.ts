@@ -1,8 +1,8 @@
-// The packet plan of the reference-only decode: which packets a decoder needs for exact frames, the ffmpeg
-// filter chain that drops the rest, and reading nal_ref_idc from H.264 packets.
+// The packet plan of the reference-only decode: which packets a decoder needs for exact frames, turning MP4 packets
+// into the Annex-B stream the decoder is fed (avcC parameter sets, start codes), and reading nal_ref_idc.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { annexBIsReference, avccIsReference, dropFilterChain, planPackets, type VideoPacket } from '../../src/media';
+import { annexBIsReference, avcConfigsOfMoov, avccIsReference, lengthPrefixedToAnnexB, parseAvcDecoderConfig, planPackets, type VideoPacket } from '../../src/media';
 
 // Decode order of x264's IPBbb pattern with b-pyramid: I0 P4 B2 b1 b3 P8 B6 b5 b7 (numbers: display index).
 const display = [0, 4, 2, 1, 3, 8, 6, 5, 7];
@@ -30,13 +30,35 @@ test('targets take the first frame at or after them, else the last frame; a keyf
   assert.deepEqual(planPackets([0.3], packets.map((p) => ({ ...p, ptsS: p.ptsS + 1.4 })), refs, 1.4).targets, [4]);
 });
 
-test('the drop chain splits into filters ffmpeg can parse (about 100 terms each) and escapes its commas', () => {
-  assert.equal(dropFilterChain([]), undefined);
-  assert.equal(dropFilterChain([[3, 3], [5, 8]]), 'noise=drop=eq(n\\,3)+between(n\\,5\\,8)');
-  const many = Array.from({ length: 200 }, (_, i) => [2 * i, 2 * i] as [number, number]);
-  const chain = dropFilterChain(many)!;
-  assert.equal(chain.split(',noise=').length, 3);
-  for (const f of chain.split(',noise=')) assert.ok(f.split('+').length <= 90);
+test('an avcC record becomes start-code parameter sets, and length-prefixed packets start-code NAL units', () => {
+  const sps = [0x67, 0x64, 0x00, 0x1f, 0xac];
+  const pps = [0x68, 0xef, 0x8f];
+  const avcC = Uint8Array.from([1, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0, sps.length, ...sps, 1, 0, pps.length, ...pps]);
+  const cfg = parseAvcDecoderConfig(avcC)!;
+  assert.equal(cfg.lengthSize, 4);
+  assert.deepEqual([...cfg.parameterSets], [0, 0, 0, 1, ...sps, 0, 0, 0, 1, ...pps]);
+  assert.equal(parseAvcDecoderConfig(Uint8Array.from([0, 0, 0, 1, 0x67])), undefined, 'Annex-B extradata is not an avcC');
+  assert.equal(parseAvcDecoderConfig(avcC.subarray(0, 10)), undefined, 'a truncated record');
+  const au = Uint8Array.from([0, 0, 0, 2, 0x09, 0xf0, 0, 0, 0, 3, 0x65, 0x88, 0x84]);
+  assert.deepEqual([...lengthPrefixedToAnnexB(au, 4)!], [0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x65, 0x88, 0x84]);
+  assert.equal(lengthPrefixedToAnnexB(au.subarray(0, 11), 4), undefined, 'a NAL unit past the packet');
+});
+
+test("the avcC of the video track is found in an MP4's moov, whichever track comes first", () => {
+  const box = (type: string, ...payload: number[][]): number[] => {
+    const body = payload.flat();
+    const n = 8 + body.length;
+    return [n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255, ...[...type].map((c) => c.charCodeAt(0)), ...body];
+  };
+  const avcC = [1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 2, 0x67, 0x64, 1, 0, 1, 0x68];
+  const stbl = (entry: number[]): number[] => box('mdia', box('minf', box('stbl', box('stsd', [0, 0, 0, 0, 0, 0, 0, 1], entry))));
+  const audioTrak = box('trak', stbl(box('mp4a', new Array(28).fill(0))));
+  const videoTrak = box('trak', stbl(box('avc1', new Array(78).fill(0), box('avcC', avcC))));
+  const moov = Uint8Array.from(box('moov', box('mvhd', new Array(100).fill(0)), audioTrak, videoTrak)).subarray(8);
+  const configs = avcConfigsOfMoov(moov);
+  assert.equal(configs.length, 2);
+  assert.equal(configs[0], undefined);
+  assert.deepEqual([...configs[1]!], avcC);
 });
 
 test('nal_ref_idc of the first slice, length-prefixed and Annex-B', () => {

@@ -2,7 +2,7 @@
 // the same clip: the same frames, bit for bit, at the same times, while it really drops non-reference pictures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeFramesAndAudio, frameTimestampsS, h264ReferenceFlags, planPackets, probeWithKeyframes, resolveMediaTools } from '../../src/media';
+import { ReferenceDecoder, decodeFramesAndAudio, frameTimestampsS, h264ReferenceFlags, planPackets, probeWithKeyframes, resolveMediaTools } from '../../src/media';
 import { testClip } from '../support/make-media';
 
 test('reference-only frames equal the full decode of a clip with B-frames and several GOPs', async () => {
@@ -16,11 +16,28 @@ test('reference-only frames equal the full decode of a clip with B-frames and se
   const plan = planPackets(ts, videoPackets, refs, info.startTimeS);
   assert.ok(plan.dropRuns.length > 0);
   const groups = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS });
-  const refOnly = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS, videoPackets, minSparedPixels: 0 });
+  // as extractFeatures runs it: the decoder started before the plan is known
+  const refOnly = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS, videoPackets, referenceDecoder: new ReferenceDecoder(tools.ffmpeg.path) });
   assert.equal(groups.path, 'keyframe-groups');
   assert.equal(refOnly.path, 'reference-only');
   for (let i = 0; i < ts.length; i++) {
     assert.ok(Math.abs(refOnly.frames.frameTimesS[i]! - groups.frames.frameTimesS[i]!) < 1e-4, `frame ${i}: ${refOnly.frames.frameTimesS[i]} vs ${groups.frames.frameTimesS[i]}`);
     assert.ok(Buffer.from(refOnly.frames.rgb[i]!).equals(Buffer.from(groups.frames.rgb[i]!)), `frame ${i} differs`);
+  }
+});
+
+test('an MPEG-TS clip (its packets are not contiguous in the file) takes the keyframe groups, with a decoder started early', async () => {
+  const clip = testClip('h264-bframes.ts');
+  const tools = resolveMediaTools();
+  const { info, keyframesS, videoPackets } = await probeWithKeyframes(clip, { tools });
+  const ts = frameTimestampsS(info.durationS);
+  const plain = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS });
+  const early = new ReferenceDecoder(tools.ffmpeg.path);
+  const out = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS, videoPackets, referenceDecoder: early });
+  assert.equal(out.path, 'keyframe-groups');
+  assert.equal(early.take(), undefined, 'the early decoder was killed, not left waiting');
+  for (let i = 0; i < ts.length; i++) {
+    assert.ok(Math.abs(out.frames.frameTimesS[i]! - ts[i]!) < 0.05, `frame ${i} at ${out.frames.frameTimesS[i]} for ${ts[i]}`);
+    assert.ok(Buffer.from(out.frames.rgb[i]!).equals(Buffer.from(plain.frames.rgb[i]!)), `frame ${i} differs`);
   }
 });

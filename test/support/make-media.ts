@@ -26,6 +26,9 @@ export const CLIPS = {
   // B-frames with b-pyramid (x264's default), several GOPs: the reference-only decode drops non-reference pictures.
   'h264-bframes.mp4': { file: 'h264-bframes.mp4', args: [...video('320x240', 30, 4), ...tone(4, 48000), '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', '-g', '30', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
     expect: { durationS: 4, width: 320, height: 240, hasAudio: true, hasVideo: true, sampleRateHz: 48000, channels: 1 } },
+  // The same in MPEG-TS: start-code packets, parameter sets in-band.
+  'h264-bframes.ts': { file: 'h264-bframes.ts', args: [...video('320x240', 30, 4), ...tone(4, 48000), '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', '-g', '30', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
+    expect: { durationS: 4, width: 320, height: 240, hasAudio: true, hasVideo: true, sampleRateHz: 48000, channels: 1 } },
   'vp9-opus.webm': { file: 'vp9-opus.webm', args: [...video('320x240', 25, 2), ...tone(2, 48000, 'stereo'), '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-c:a', 'libopus', '-shortest'],
     expect: { durationS: 2, width: 320, height: 240, hasAudio: true, hasVideo: true, sampleRateHz: 48000, channels: 2 } },
   'mpeg4-mp3.avi': { file: 'mpeg4-mp3.avi', args: [...video('320x240', 25, 2), ...tone(2, 44100, 'stereo'), '-c:v', 'mpeg4', '-q:v', '5', '-c:a', 'libmp3lame', '-shortest'],

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { throwIfAborted } from '../core/errors';
 import { findPython } from '../core/python';
 import {
-  decodeAudio16k, describeMediaTools, extractFeatures, extractFrames, frameTimestampsS, listKeyframesS, probeMedia,
+  decodeAudio16k, describeMediaTools, extractFeatures, extractFrames, frameTimestampsS, probeMedia, probeWithKeyframes,
   resolveMediaTools, runTool, segmentBounds, spectrogramsFromPcm, type ResolvedTools,
 } from '../media';
 import { median, type BenchPart, type BenchRunOptions } from './types';
@@ -108,17 +108,18 @@ function cpuNowMs(): number {
 }
 
 async function ours(stage: Stage, clip: string, tools: ResolvedTools, signal: AbortSignal): Promise<Timing> {
-  // frames and audio start from a known probe, like the reference's stages.
-  const info = stage === 'frames' || stage === 'audio' ? await probeMedia(clip, { tools, signal }) : undefined;
+  // frames and audio start from a known probe, like the reference's stages (ours lists the packets too, which
+  // the frames' reference-only decode reads).
+  const probed = stage === 'frames' || stage === 'audio' ? await probeWithKeyframes(clip, { tools, signal }) : undefined;
+  const info = probed?.info;
   const c0 = cpuNowMs();
   const t0 = performance.now();
   if (stage === 'probe') await probeMedia(clip, { tools, signal });
   else if (stage === 'features') await extractFeatures(clip, { tools, signal });
-  else if (info) {
+  else if (probed && info) {
     const ts = frameTimestampsS(info.durationS);
     if (stage === 'frames') {
-      const keyframesS = (await listKeyframesS(clip, { tools, signal })).map((k) => k - info.startTimeS);
-      await extractFrames(clip, info, ts, { tools, keyframesS, signal });
+      await extractFrames(clip, info, ts, { tools, keyframesS: probed.keyframesS, videoPackets: probed.videoPackets, signal });
     } else {
       spectrogramsFromPcm(await decodeAudio16k(clip, { tools, signal }), segmentBounds(ts), signal);
     }

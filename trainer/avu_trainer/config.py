@@ -158,6 +158,9 @@ class TrainConfig:
     stage0_lm: StageConfig = field(default_factory=lambda: StageConfig(steps=200, batch_clips=8, lr=2e-3))
     stage1: StageConfig = field(default_factory=lambda: StageConfig(steps=300, batch_clips=8, lr=2e-3))
     stage2: StageConfig = field(default_factory=lambda: StageConfig(steps=900, batch_clips=8, lr=1e-3))
+    # Optional, after stage 2: the adapter frozen too, its features computed once per clip, and merging +
+    # projectors + LLM trained on the questions that name a shape (train.py STAGE2B): None skips it.
+    stage2b: StageConfig | None = None
     init_from: str | None = None     # a checkpoint whose stage-0 products (encoders, LLM, tokenizer) to start from
     qa_per_clip: int = 12            # Q&A pairs sampled per clip per step (encoder runs once per clip)
     device: str = "auto"
@@ -170,7 +173,8 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         d = dict(d)
         model = DolphinConfig.from_dict(d.pop("model", {}))
-        stages = {k: StageConfig(**d.pop(k)) for k in ("stage0", "stage0_lm", "stage1", "stage2") if k in d}
+        stages = {k: StageConfig(**v) if v is not None else None
+                  for k in ("stage0", "stage0_lm", "stage1", "stage2", "stage2b") if k in d for v in [d.pop(k)]}
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:

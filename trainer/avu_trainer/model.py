@@ -66,7 +66,10 @@ class Dolphin(nn.Module):
 
     def encode(self, frames: torch.Tensor, spectrograms: torch.Tensor) -> torch.Tensor:
         """-> prefix_embeds (B, P, dim) in the order of cfg.prefix_layout."""
-        V, A = self.encode_features(frames, spectrograms)
+        return self.prefix_from_features(*self.encode_features(frames, spectrograms))
+
+    def prefix_from_features(self, V: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+        """V (B, T, Lv, D), A (B, T, La, D) from encode_features -> prefix_embeds (B, P, dim)."""
         merged = self.merge(V, A)                                    # (B, 2T, D)
         parts = [self.proj_video(self.vis_spatial(V)),               # (B, Sv, dim)
                  self.proj_audio(self.aud_spatial(A))]               # (B, Sa, dim)

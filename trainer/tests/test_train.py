@@ -17,7 +17,7 @@ def small_config(tmp_path, steps=2) -> TrainConfig:
     st = lambda: StageConfig(steps=steps, batch_clips=2, lr=1e-3)  # noqa: E731
     return TrainConfig(model=model, out_dir=str(tmp_path / "run"), data_dir=str(tmp_path / "cache"),
                        train_clips=6, val_clips=1, tokenizer_vocab=512, stage0=st(), stage0_lm=st(),
-                       stage1=st(), stage2=st(), qa_per_clip=4, log_every=1, ckpt_every=1)
+                       stage1=st(), stage2=st(), stage2b=st(), qa_per_clip=4, log_every=1, ckpt_every=1)
 
 
 def test_lr_schedule_warms_up_then_decays():
@@ -43,7 +43,7 @@ def test_all_stages_run_resume_and_answer(tmp_path, capsys):
     assert main(["--config", str(path)]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     progress = [x for x in lines if "loss" in x]
-    assert {x["stage"] for x in progress} == {"stage0_encoders", "stage0_lm", "stage1", "stage2"}
+    assert {x["stage"] for x in progress} == {"stage0_encoders", "stage0_lm", "stage1", "stage2", "stage2b"}
     assert all(k in progress[0] for k in ("stage", "step", "loss", "lr", "samples_per_s", "eta_s"))
     assert all(torch.isfinite(torch.tensor(x["loss"])) for x in progress)
     model, tok, state = load_checkpoint(tmp_path / "run" / "final.pt")
@@ -51,6 +51,9 @@ def test_all_stages_run_resume_and_answer(tmp_path, capsys):
     s0, _, _ = load_checkpoint(tmp_path / "run" / "stage0_encoders.pt")
     for a, b in zip(s0.vis_enc.parameters(), model.vis_enc.parameters()):
         assert torch.equal(a, b)                                          # frozen after stage 0
+    s2, _, _ = load_checkpoint(tmp_path / "run" / "stage2.pt")
+    assert all(torch.equal(a, b) for a, b in zip(s2.adapter.parameters(), model.adapter.parameters()))  # 2b: adapter frozen
+    assert not all(torch.equal(a, b) for a, b in zip(s2.decoder.parameters(), model.decoder.parameters()))  # the LLM trains
     # resuming a finished run does no more steps
     assert main(["--config", str(path)]) == 0
     again = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
@@ -77,7 +80,7 @@ def test_an_ablation_starts_from_the_full_runs_stage_0(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--config", str(apath)]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert {x["stage"] for x in lines if "loss" in x} == {"stage1", "stage2"}
+    assert {x["stage"] for x in lines if "loss" in x} == {"stage1", "stage2", "stage2b"}
     src, src_tok, _ = load_checkpoint(tmp_path / "run" / "stage0_lm.pt")
     model, tok, _ = load_checkpoint(tmp_path / "ablation" / "final.pt")
     assert not hasattr(model, "adapter") and hasattr(src, "adapter")

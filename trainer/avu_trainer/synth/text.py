@@ -166,6 +166,11 @@ def captions(w: World) -> dict[str, str]:
     return {"audio": audio, "visual": visual, "av": av}
 
 
+def shape_negative(shape: str) -> tuple[str, str]:
+    """The visual false premise about a shape that is not in the clip, and its rejection."""
+    return f"What colour is the {shape}?", f"There is no {shape} in this clip."
+
+
 def _qa(subset: str, modality: str, q: str, a: str, **extra) -> dict:
     return {"subset": subset, "modality": modality, "q": q, "a": a, **extra}
 
@@ -248,8 +253,7 @@ def qa_pairs(w: World, caps: dict[str, str], meta: dict) -> list[dict]:
     present = {o.shape for o in w.objects}
     absent = [x for x in SHAPES if x not in present]
     pick = absent[w.seed % len(absent)]
-    out.append(_qa("negative", "visual", f"What colour is the {pick}?",
-                   f"There is no {pick} in this clip."))
+    out.append(_qa("negative", "visual", *shape_negative(pick)))
     tone_free = no_audio or w.audio == "speech"
     other_nouns = [VOICE[x][1] for x in SHAPES if tone_free or x != s.source]
     noun = other_nouns[(w.seed // 7) % len(other_nouns)]

@@ -37,7 +37,7 @@ import numpy as np
 
 from .vocab import template_of, in_vocabulary
 
-WHITE_NOISE_STD = 0.1
+WHITE_NOISE_STD = 0.1   # = preprocess.WHITE_NOISE_STD (preprocess loads torchaudio; this module does not need it)
 EVAL_SEED = 1_000_000
 REJECTION_PREFIXES = ("there is no", "there are no")
 ARTICLES = {"a", "an", "the"}
@@ -141,7 +141,7 @@ def clip_inputs(path: str) -> dict:
     wave = P.decode_audio(path) if info["hasAudio"] else np.zeros(0, np.float32)
     n = max(len(wave), int(round(dur * P.SAMPLE_RATE_HZ)))
     seed = int.from_bytes(Path(path).name.encode()[:8].ljust(8, b"\0"), "little") % (2 ** 32)
-    noise = np.clip(np.random.default_rng(seed).normal(0, WHITE_NOISE_STD, n), -1, 1).astype(np.float32)
+    noise = P.white_noise(n, seed)
     return {"path": path, "frames": P.frames_to_tensor(frames),
             "spec": {"real": P.waveform_to_fbank(wave, dur),
                      "noise": P.waveform_to_fbank(noise, dur),

@@ -66,6 +66,14 @@ def segment_bounds(duration_s: float) -> list[tuple[float, float]]:
     return [(t - SEGMENT_S / 2, t + SEGMENT_S / 2) for t in frame_times(duration_s)]
 
 
+WHITE_NOISE_STD = 0.1     # the audio-reliance test's white noise (eval.py), also stage 2b's noise rows (train.py)
+
+
+def white_noise(n_samples: int, seed: int) -> np.ndarray:
+    """float32 white noise of WHITE_NOISE_STD, clipped to [-1, 1]."""
+    return np.clip(np.random.default_rng(seed).normal(0, WHITE_NOISE_STD, n_samples), -1, 1).astype(np.float32)
+
+
 def waveform_to_fbank(wave: np.ndarray | torch.Tensor, duration_s: float) -> torch.Tensor:
     """Mono 16 kHz waveform -> f32 [8, 1, 128, 204] normalised log-mel segments."""
     w = torch.as_tensor(np.asarray(wave, dtype=np.float32)).flatten()

@@ -252,14 +252,14 @@ async function decodeReferencesOnly(
   let pp;
   let order: number[];
   try {
-    const refs = await stream.referenceFlags();
-    if (!refs) return undefined;
-    pp = planPackets(timestampsS, packets, refs, info.startTimeS);
     // MP4/MOV only: each packet lies whole at its pos (an MPEG-TS packet is spread over 188-byte cells) and the
-    // track's avcC has the parameter sets the stream needs in front.
+    // track's avcC has the parameter sets the stream needs in front, and the packets' NAL length size.
     const avcC = stream.annexB || info.videoStreamIndex === undefined ? undefined : await readMp4AvcConfig(stream.readAt, stream.fileSize, info.videoStreamIndex);
     const config = avcC ? parseAvcDecoderConfig(avcC) : undefined;
     if (!config) return undefined;
+    const refs = await stream.referenceFlags(config.lengthSize);
+    if (!refs) return undefined;
+    pp = planPackets(timestampsS, packets, refs, info.startTimeS);
     const parts: Uint8Array[] = [config.parameterSets];
     const kept: number[] = [];
     for (let i = 0; i < packets.length; i++) {

@@ -47,8 +47,11 @@ export function annexBIsReference(head: Uint8Array): boolean | undefined {
 export interface H264Packets {
   /** Whether the packets carry start codes (MPEG-TS) rather than length prefixes (MP4, MKV). */
   annexB: boolean;
-  /** For each packet, whether its picture is a reference; undefined when a packet does not parse. */
-  referenceFlags(): Promise<boolean[] | undefined>;
+  /**
+   * For each packet, whether its picture is a reference; undefined when a packet does not parse. `lengthSize` is
+   * the NAL length size of length-prefixed packets (the avcC's; 4 almost always).
+   */
+  referenceFlags(lengthSize?: number): Promise<boolean[] | undefined>;
   /** The packet's bytes as stored. */
   read(i: number): Promise<Uint8Array>;
   /** Any bytes of the file (fewer at its end). */
@@ -61,33 +64,40 @@ export async function openH264Packets(file: string, packets: readonly PacketRef[
   const fh = await open(file, 'r');
   let ok = false;
   try {
+    const fileSize = (await fh.stat()).size;
     const end = packets.reduce((m, p) => Math.max(m, p.pos + p.size), 0);
     // A small file is read whole in one call (~2 ms for 10 s of 720p; 300 small reads took ~30 ms).
     const whole = end <= WHOLE_FILE_BYTES ? new Uint8Array(end) : undefined;
     if (whole && (await fh.read(whole, 0, end, 0)).bytesRead !== end) return undefined;
-    const readAt = async (p: PacketRef, n: number): Promise<Uint8Array | undefined> => {
-      if (whole) return whole.subarray(p.pos, p.pos + n);
-      const head = new Uint8Array(n);
-      const { bytesRead } = await fh.read(head, 0, n, p.pos);
-      return bytesRead === n ? head : undefined;
+    const readAt = async (pos: number, n: number): Promise<Uint8Array> => {
+      if (whole && pos + n <= whole.length) return whole.subarray(pos, pos + n);
+      const bytes = new Uint8Array(Math.max(0, Math.min(n, fileSize - pos)));
+      const { bytesRead } = await fh.read(bytes, 0, bytes.length, pos);
+      return bytes.subarray(0, bytesRead);
     };
-    const fileSize = (await fh.stat()).size;
-    const first = packets[0] ? await readAt(packets[0], Math.min(packets[0].size, 4)) : undefined;
+    /** The first n bytes of a packet; undefined if the file ends before them. */
+    const head = async (p: PacketRef, n: number): Promise<Uint8Array | undefined> => {
+      const bytes = await readAt(p.pos, n);
+      return bytes.length === n ? bytes : undefined;
+    };
+    const first = packets[0] ? await head(packets[0], Math.min(packets[0].size, 4)) : undefined;
     if (!first || first.length < 4) return undefined;
     const annexB = first[0] === 0 && first[1] === 0 && (first[2] === 1 || (first[2] === 0 && first[3] === 1));
+    const isRef = (bytes: Uint8Array, p: PacketRef, lengthSize: number): boolean | undefined =>
+      annexB ? annexBIsReference(bytes) : avccIsReference(bytes, p.size, lengthSize);
     ok = true;
     return {
       annexB,
-      referenceFlags: async () => {
+      referenceFlags: async (lengthSize = 4) => {
         // All first reads at once (the thread pool overlaps them), then longer reads for the few that need them.
-        const heads = await Promise.all(packets.map((p) => readAt(p, Math.min(p.size, HEAD_BYTES))));
+        const heads = await Promise.all(packets.map((p) => head(p, Math.min(p.size, HEAD_BYTES))));
         const out: boolean[] = [];
         for (const [i, p] of packets.entries()) {
-          let head = heads[i];
-          let ref = head ? (annexB ? annexBIsReference(head) : avccIsReference(head, p.size)) : undefined;
-          for (let n = HEAD_BYTES * 16; ref === undefined && head && head.length < p.size && n <= 1 << 22; n *= 16) {
-            head = await readAt(p, Math.min(p.size, n));
-            ref = head ? (annexB ? annexBIsReference(head) : avccIsReference(head, p.size)) : undefined;
+          let bytes = heads[i];
+          let ref = bytes ? isRef(bytes, p, lengthSize) : undefined;
+          for (let n = HEAD_BYTES * 16; ref === undefined && bytes && bytes.length < p.size && n <= 1 << 22; n *= 16) {
+            bytes = await head(p, Math.min(p.size, n));
+            ref = bytes ? isRef(bytes, p, lengthSize) : undefined;
           }
           if (ref === undefined) return undefined;
           out.push(ref);
@@ -96,16 +106,11 @@ export async function openH264Packets(file: string, packets: readonly PacketRef[
       },
       read: async (i) => {
         const p = packets[i]!;
-        const bytes = await readAt(p, p.size);
+        const bytes = await head(p, p.size);
         if (!bytes) throw new Error(`packet ${i} at ${p.pos} ends past the end of the file`);
         return bytes;
       },
-      readAt: async (pos, n) => {
-        if (whole && pos + n <= whole.length) return whole.subarray(pos, pos + n);
-        const bytes = new Uint8Array(Math.max(0, Math.min(n, fileSize - pos)));
-        const { bytesRead } = await fh.read(bytes, 0, bytes.length, pos);
-        return bytes.subarray(0, bytesRead);
-      },
+      readAt,
       fileSize,
       close: () => fh.close(),
     };

@@ -12,8 +12,6 @@ export interface PacketPlan {
   targets: number[];
   /** Per packet, whether the decoder sees it. */
   keep: boolean[];
-  /** Inclusive runs of dropped packet indices. */
-  dropRuns: Array<[number, number]>;
 }
 
 /**
@@ -40,12 +38,5 @@ export function planPackets(timestampsS: readonly number[], packets: readonly Vi
     keep[j] = true;
     return j;
   });
-  const dropRuns: Array<[number, number]> = [];
-  keep.forEach((kept, i) => {
-    if (kept) return;
-    const run = dropRuns.at(-1);
-    if (run && run[1] === i - 1) run[1] = i;
-    else dropRuns.push([i, i]);
-  });
-  return { targets, keep, dropRuns };
+  return { targets, keep };
 }

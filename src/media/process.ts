@@ -2,7 +2,7 @@
 // that kills the child, a timeout, stdout collected as a Buffer (raw frames, PCM) and the tail of stderr kept for
 // error messages. Callers turn a ToolRunError into a MediaError sentence that names the clip.
 import { spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { basename } from 'node:path';
 import { CancelledError, MediaError } from '../core/errors';
 
@@ -16,10 +16,6 @@ export interface RunToolOptions {
   stderrLimit?: number | undefined;
   /** Also collect a second output the child writes to file descriptor 3 (ffmpeg: `pipe:3`). */
   fd3?: boolean | undefined;
-  /** The child's stdin is this stream (another child's stdout: the two are joined by a pipe, bytes never pass through Node). */
-  stdinFrom?: Readable | undefined;
-  /** The child's stdout is handed to `onStdout` (to become another child's stdin) instead of being collected. */
-  onStdout?: ((stdout: Readable) => void) | undefined;
 }
 
 export interface StartToolOptions {
@@ -94,17 +90,14 @@ interface Launched {
 }
 
 function launch(program: string, args: readonly string[], opts: RunToolOptions, fd3Input: boolean, openStdin = false): Launched {
-  const { signal, timeoutMs = 120_000, input, stderrLimit = 8000, fd3 = false, stdinFrom, onStdout } = opts;
+  const { signal, timeoutMs = 120_000, input, stderrLimit = 8000, fd3 = false } = opts;
   const launched: Launched = { result: Promise.resolve({ stdout: Buffer.alloc(0), fd3: Buffer.alloc(0), stderr: '' }), stdin: undefined, fd3: undefined, kill: () => undefined };
   launched.result = new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new CancelledError(signal.reason));
       return;
     }
-    const stdin = stdinFrom ?? (input || openStdin ? 'pipe' : 'ignore');
-    const child = spawn(program, args, { stdio: [stdin, 'pipe', 'pipe', ...(fd3 || fd3Input ? (['pipe'] as const) : [])], shell: false });
-    // The next child holds its own copy of the pipe now; ours would only keep it open.
-    if (stdinFrom) stdinFrom.destroy();
+    const child = spawn(program, args, { stdio: [input || openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(fd3 || fd3Input ? (['pipe'] as const) : [])], shell: false });
     if (openStdin && child.stdin) {
       // A child that exits early closes its inputs; that is reported through its exit code, not as EPIPE.
       child.stdin.on('error', () => undefined);
@@ -142,8 +135,7 @@ function launch(program: string, args: readonly string[], opts: RunToolOptions, 
     }, timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    if (onStdout && child.stdout) onStdout(child.stdout);
-    else child.stdout?.on('data', (b: Buffer) => chunks.push(b));
+    child.stdout?.on('data', (b: Buffer) => chunks.push(b));
     const extra = fd3 ? fd3Stream : null;
     if (extra && 'on' in extra) extra.on('data', (b: Buffer) => chunks3.push(b));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {

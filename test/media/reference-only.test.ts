@@ -14,7 +14,7 @@ test('reference-only frames equal the full decode of a clip with B-frames and se
   const refs = (await h264ReferenceFlags(clip, videoPackets))!;
   assert.ok(refs.includes(false) && refs.includes(true), 'x264 with B-frames writes both kinds of picture');
   const plan = planPackets(ts, videoPackets, refs, info.startTimeS);
-  assert.ok(plan.dropRuns.length > 0);
+  assert.ok(plan.keep.includes(false), 'the plan leaves packets out');
   const groups = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS });
   // as extractFeatures runs it: the decoder started before the plan is known
   const refOnly = await decodeFramesAndAudio(clip, info, ts, false, { tools, keyframesS, videoPackets, referenceDecoder: new ReferenceDecoder(tools.ffmpeg.path) });

@@ -371,10 +371,10 @@ class Trainer:
             real_qa, noise_qa, noisy = [], [], []
             for i in idx:
                 qa = cache.clips[i]["qa"]
-                shape_qa = [x for x in qa if x["modality"] == "visual" and x["subset"] in ("specific", "negative")]
-                other = [x for x in qa if not (x["modality"] == "visual" and x["subset"] in ("specific", "negative"))]
+                is_visual = [x["modality"] == "visual" and x["subset"] in ("specific", "negative") for x in qa]
+                other = [x for x, v in zip(qa, is_visual) if not v]
                 present = {o["shape"] for o in cache.clips[i]["attributes"]["objects"]}
-                visual = [(x["q"], x["a"]) for x in shape_qa]
+                visual = [(x["q"], x["a"]) for x, v in zip(qa, is_visual) if v]
                 visual += [p for p in (shape_negative(sh) for sh in SHAPES if sh not in present) if p not in visual]
                 picked = rng.choice(len(other), size=min(STAGE2B_OTHER_QA, len(other)), replace=False)
                 real_qa.append(visual + [(other[k]["q"], other[k]["a"]) for k in picked])

@@ -143,6 +143,26 @@ class StageConfig:
     warmup: float = 0.05            # fraction of the stage
     weight_decay: float = 0.0
     time_budget_s: float | None = None  # the stage ends at `steps` or at this wall time, whichever first
+    lookup_weight: float = 0.0      # weight of grounding.py's where-to-look loss beside the answer loss (0: off)
+
+
+@dataclass
+class LookupConfig:
+    """The decoder heads grounding.py supervises (head `head` of each layer); see its docstring."""
+    word_layer: int = 0
+    source_layer: int = 1
+    answer_layer: int = 2
+    head: int = 0
+
+    def check(self, model: "DolphinConfig") -> None:
+        if not max(self.word_layer, self.source_layer) < self.answer_layer < model.n_layers:
+            raise ValueError(f"lookup layers must satisfy word_layer, source_layer < answer_layer < n_layers "
+                             f"({model.n_layers}); got {self.word_layer}, {self.source_layer}, {self.answer_layer}")
+        if not 0 <= self.head < model.n_heads:
+            raise ValueError(f"lookup head {self.head} is not one of the decoder's {model.n_heads} heads")
+        if model.vis_spatial_grid != (3, 3):
+            raise ValueError("the where-to-look loss needs the 3x3 visual spatial tokens of the synth grid; "
+                             f"this model has {model.vis_spatial_grid}")
 
 
 @dataclass
@@ -161,6 +181,7 @@ class TrainConfig:
     # Optional, after stage 2: the adapter frozen too, its features computed once per clip, and merging +
     # projectors + LLM trained on the questions that name a shape (train.py STAGE2B): None skips it.
     stage2b: StageConfig | None = None
+    lookup: LookupConfig = field(default_factory=LookupConfig)
     init_from: str | None = None     # a checkpoint whose stage-0 products (encoders, LLM, tokenizer) to start from
     qa_per_clip: int = 12            # Q&A pairs sampled per clip per step (encoder runs once per clip)
     device: str = "auto"
@@ -175,11 +196,12 @@ class TrainConfig:
         model = DolphinConfig.from_dict(d.pop("model", {}))
         stages = {k: StageConfig(**v) if v is not None else None
                   for k in ("stage0", "stage0_lm", "stage1", "stage2", "stage2b") if k in d for v in [d.pop(k)]}
+        lookup = LookupConfig(**d.pop("lookup", {}))
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:
             raise ValueError(f"unknown TrainConfig fields: {sorted(unknown)}")
-        return cls(model=model, **stages, **d)
+        return cls(model=model, lookup=lookup, **stages, **d)
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":

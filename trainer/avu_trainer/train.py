@@ -8,8 +8,9 @@ Stages (paper 3.3 and C.1, plus a stage 0 for the stand-in encoders and LLM we c
   2  everything but the encoders on Multi Q&A + Specific + Negatives + Tasks (+ one Pretrain item per clip).
   2b (optional; not in the paper) the adapter frozen as well, so its features are computed once per clip and a
      step costs the LLM side only (~3x the steps of stage 2 per second on CPU): merging + projectors + LLM on
-     the questions that name a shape, which need the LLM to find one object among the spatial tokens, plus a
-     few of the clip's other Q&A so nothing is forgotten.
+     every question that must find one object (by its shape, its sound's name or what is heard) and every
+     false premise, plus a few of the clip's other Q&A so nothing is forgotten; with `lookup_weight` > 0, the
+     where-to-look loss of grounding.py supervises the decoder heads that find the object.
 Loss in stages 1-2: next-token prediction on answer tokens only. One clip's Q&A pairs are packed
 into one sequence behind a single prefix; a block-diagonal mask keeps each pair blind to the
 others, so it equals separate sequences at a fraction of the cost.
@@ -25,6 +26,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -32,8 +34,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import StageConfig, TrainConfig
+from .config import LookupConfig, StageConfig, TrainConfig
 from .data import AUD_HEADS, CELL_HEADS, ClipCache, batch_labels, build_cache
+from .grounding import ANSWER, NONE, SOUND, WORD, AttentionInputs, Look, look_for, lookup_loss
 from .merging import SpatialTokens
 from .model import Dolphin, count_params
 from .synth.text import shape_negative
@@ -41,8 +44,8 @@ from .synth.world import SHAPES
 from .tokenizer import encode_answer, encode_prompt, train_tokenizer
 
 STAGES = ("stage0_encoders", "stage0_lm", "stage1", "stage2", "stage2b")
-# stage 2b per clip and step: every Specific and Negative visual Q&A, a false premise for each absent shape,
-# and this many of the clip's other Q&A (Multi Q&A, audio, Tasks, Pretrain)
+# stage 2b per clip and step: every visual Q&A, every Q&A that must find one object, every false premise (with
+# one for each absent shape), and this many of the clip's other Q&A (Multi Q&A, audio, Tasks, Pretrain)
 STAGE2B_OTHER_QA = 6
 # and for this share of the clips a second row: the same visual Q&A over the features the clip gets with white
 # noise for audio (the adapter mixes the audio into the visual features): answers about the picture must not move
@@ -124,24 +127,39 @@ class AttributeHeads(nn.Module):
 
 
 # ------------------------------------------------------------------------------- packed Q&A batches
-def pack_qa(tok, qa_lists: list[list[tuple[str, str]]], P: int, device: str):
-    """One row per clip: its Q&A pairs back to back after the prefix. Returns ids (B, L),
-    targets (B, L) (next token where it is an answer token, else -100), weights (B, L)
-    (1 / answer length / pairs in batch: short answers count as much as captions), position ids
-    (B, P+L) and the additive attention bias (B, 1, P+L, P+L)."""
+class Packed(NamedTuple):
+    ids: torch.Tensor        # (B, L)
+    tgt: torch.Tensor        # (B, L) next token where it is an answer token, else -100
+    w: torch.Tensor          # (B, L) 1 / answer length / pairs in batch: short answers count as much as captions
+    pos: torch.Tensor        # (B, P+L) position ids
+    bias: torch.Tensor       # (B, 1, P+L, P+L) additive attention bias
+    look: torch.Tensor | None  # (B, L, 2) grounding.py targets [kind, cell or word index], when looks were given
+
+
+def pack_qa(tok, qa_lists: list[list[tuple[str, str]]], P: int, device: str,
+            looks: list[list[Look | None]] | None = None) -> Packed:
+    """One row per clip: its Q&A pairs back to back after the prefix, each pair blind to the others and
+    position-numbered as if alone. `looks` (parallel to qa_lists) adds the where-to-look targets."""
     rows = []
     n_pairs = sum(len(x) for x in qa_lists)
-    for pairs in qa_lists:
-        ids, tgt, w, pos, blk = [], [], [], [], []
+    for r, pairs in enumerate(qa_lists):
+        ids, tgt, w, pos, blk, lk = [], [], [], [], [], []
         for b, (q, a) in enumerate(pairs):
             p, ans = encode_prompt(tok, q), encode_answer(tok, a)
             seq = p + ans
+            base = len(ids)
             ids += seq
             tgt += [seq[t + 1] if t + 1 >= len(p) and t + 1 < len(seq) else -100 for t in range(len(seq))]
             w += [1.0 / (len(ans) * n_pairs)] * len(seq)
             pos += list(range(P, P + len(seq)))
             blk += [b] * len(seq)
-        rows.append((ids, tgt, w, pos, blk))
+            lk += [(NONE, 0)] * len(seq)
+            look = looks[r][b] if looks else None
+            if look is not None:
+                for t in range(len(p) - 1, len(seq) - 1):                    # positions that predict the answer
+                    lk[base + t] = (ANSWER, base + look.word)
+                lk[base + look.word] = (SOUND if look.by_sound else WORD, look.cell)
+        rows.append((ids, tgt, w, pos, blk, lk))
     L = max(len(r[0]) for r in rows)
     B = len(rows)
     ids = torch.zeros(B, L, dtype=torch.long)
@@ -150,26 +168,38 @@ def pack_qa(tok, qa_lists: list[list[tuple[str, str]]], P: int, device: str):
     pos = torch.arange(P + L).repeat(B, 1)
     blk = torch.full((B, P + L), -2, dtype=torch.long)                   # -2: padding
     blk[:, :P] = -1                                                       # -1: the prefix, seen by all
-    for i, (a, b, c, d, e) in enumerate(rows):
+    look = torch.zeros(B, L, 2, dtype=torch.long)
+    for i, (a, b, c, d, e, f) in enumerate(rows):
         n = len(a)
         ids[i, :n], tgt[i, :n], w[i, :n] = torch.tensor(a), torch.tensor(b), torch.tensor(c)
-        pos[i, P:P + n], blk[i, P:P + n] = torch.tensor(d), torch.tensor(e)
+        pos[i, P:P + n], blk[i, P:P + n], look[i, :n] = torch.tensor(d), torch.tensor(e), torch.tensor(f)
     causal = torch.ones(P + L, P + L, dtype=torch.bool).tril()
     same = (blk[:, :, None] == blk[:, None, :]) | (blk[:, None, :] == -1)
     bias = torch.where(causal & same, 0.0, -1e9)[:, None]
-    return ids.to(device), tgt.to(device), w.to(device), pos.to(device), bias.to(device)
+    return Packed(ids.to(device), tgt.to(device), w.to(device), pos.to(device), bias.to(device),
+                  look.to(device) if looks else None)
 
 
-def packed_loss(model: Dolphin, prefix: torch.Tensor, batch) -> torch.Tensor:
-    ids, tgt, w, pos, bias = batch
+def packed_loss(model: Dolphin, prefix: torch.Tensor, batch: Packed, lookup: LookupConfig | None = None,
+                lookup_weight: float = 0.0) -> tuple[torch.Tensor, dict[str, float]]:
+    """Answer-token loss (+ lookup_weight x grounding.py's where-to-look loss when the batch has looks).
+    Returns the loss and, with the looks, each supervised head's accuracy."""
     B, P, _ = prefix.shape
-    x = torch.cat([prefix, model.embed_tokens(ids)], dim=1)              # (B, P+L, dim)
+    x = torch.cat([prefix, model.embed_tokens(batch.ids)], dim=1)        # (B, P+L, dim)
     mask = torch.ones(B, x.shape[1], dtype=torch.long, device=x.device)
-    h, _ = model.decoder(x, mask, pos, attn_bias=bias, logits_from=P, return_hidden=True)  # (B, L, dim)
-    sel = tgt != -100
+    looking = batch.look is not None and lookup_weight > 0
+    layers = {lookup.word_layer, lookup.source_layer, lookup.answer_layer} if looking else set()
+    with AttentionInputs(model.decoder, layers) as seen:
+        h, _ = model.decoder(x, mask, batch.pos, attn_bias=batch.bias, logits_from=P, return_hidden=True)
+    sel = batch.tgt != -100
     logits = model.decoder.lm_head(h[sel])                                # only where an answer token is next
-    ce = F.cross_entropy(logits, tgt[sel], reduction="none")
-    return (ce * w[sel]).sum()
+    ce = F.cross_entropy(logits, batch.tgt[sel], reduction="none")
+    loss = (ce * batch.w[sel]).sum()
+    if not looking:
+        return loss, {}
+    extra, acc = lookup_loss(model.decoder, seen.x, batch.pos, batch.bias, batch.look, P, lookup,
+                             model.cfg.rope_theta)
+    return loss + lookup_weight * extra, acc
 
 
 # ---------------------------------------------------------------------------------------- the loop
@@ -179,6 +209,7 @@ class Trainer:
         self.cache: ClipCache | None = None
         self.features: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None  # stage 2b: adapted V, A per clip
         self.model: Dolphin | None = None
+        self.step_acc: dict[str, float] = {}    # the last step's accuracies (stage 0 heads, 2b's looking heads)
         self.tok = None
         self.state = {"stage": STAGES[0], "step": 0, "elapsed_s": 0.0, "done": [], "wall_s": {}}
 
@@ -275,6 +306,9 @@ class Trainer:
     def run_stage(self, stage: str, sc: StageConfig) -> None:
         cfg = self.cfg
         heads = None
+        self.step_acc = {}
+        if sc.lookup_weight > 0:
+            cfg.lookup.check(self.model.cfg)
         params = self.set_trainable(stage)
         if stage == "stage0_encoders":
             heads = AttributeHeads(self.model.cfg).to(self.device)
@@ -323,8 +357,8 @@ class Trainer:
                 eta = self.state["elapsed_s"] * (1 - done_frac) / max(done_frac, 1e-9)
                 rec = {"stage": stage, "step": step + 1, "loss": round(loss.item(), 4), "lr": round(lr, 6),
                        "samples_per_s": round(rate, 2), "eta_s": round(eta, 1)}
-                if heads is not None:
-                    rec["acc"] = {k: round(v, 2) for k, v in self.head_acc.items()}
+                if self.step_acc:
+                    rec["acc"] = {k: round(v, 2) for k, v in self.step_acc.items()}
                 log(rec)
                 seen, t_log = 0, time.time()
             if (step + 1) % cfg.ckpt_every == 0:
@@ -368,24 +402,34 @@ class Trainer:
         cfg, cache, dev = self.cfg, self.cache, self.device
         P = self.model.cfg.prefix_length
         if stage == "stage2b":
-            real_qa, noise_qa, noisy = [], [], []
+            rows, looks, noise_rows, noise_looks, noisy = [], [], [], [], []
             for i in idx:
+                attrs = cache.clips[i]["attributes"]
                 qa = cache.clips[i]["qa"]
-                is_visual = [x["modality"] == "visual" and x["subset"] in ("specific", "negative") for x in qa]
-                other = [x for x, v in zip(qa, is_visual) if not v]
-                present = {o["shape"] for o in cache.clips[i]["attributes"]["objects"]}
-                visual = [(x["q"], x["a"]) for x, v in zip(qa, is_visual) if v]
-                visual += [p for p in (shape_negative(sh) for sh in SHAPES if sh not in present) if p not in visual]
-                picked = rng.choice(len(other), size=min(STAGE2B_OTHER_QA, len(other)), replace=False)
-                real_qa.append(visual + [(other[k]["q"], other[k]["a"]) for k in picked])
+                present = {o["shape"] for o in attrs["objects"]}
+                qa = qa + [{"subset": "negative", "modality": "visual", "q": q, "a": a}
+                           for q, a in (shape_negative(sh) for sh in SHAPES if sh not in present)
+                           if q not in {x["q"] for x in qa}]
+                # every Q&A that must find one object, and every false premise; a few of the rest
+                core = [x for x in qa if x["subset"] != "pretrain" and (
+                    x["subset"] == "negative" or x["modality"] == "visual" or look_for(self.tok, attrs, x))]
+                other = [x for x in qa if not any(x is y for y in core)]
+                picked = [other[k] for k in rng.choice(len(other), size=min(STAGE2B_OTHER_QA, len(other)), replace=False)]
+                chosen = core + picked
+                rows.append([(x["q"], x["a"]) for x in chosen])
+                looks.append([look_for(self.tok, attrs, x) for x in chosen])
                 if rng.random() < STAGE2B_NOISE_ROWS:
+                    visual = [x for x in core if x["modality"] == "visual"]
                     noisy.append(i)
-                    noise_qa.append(visual)
+                    noise_rows.append([(x["q"], x["a"]) for x in visual])
+                    noise_looks.append([look_for(self.tok, attrs, x) for x in visual])
             (Vr, Ar), (Vn, An) = self.features["real"], self.features["noise"]
             V, A = torch.cat([Vr[idx], Vn[noisy]]), torch.cat([Ar[idx], An[noisy]])   # real rows, then noise rows
             prefix = self.model.prefix_from_features(V.float(), A.float())
-            qa_lists = real_qa + noise_qa
-            return packed_loss(self.model, prefix, pack_qa(self.tok, qa_lists, P, dev)), sum(map(len, qa_lists))
+            qa_lists = rows + noise_rows
+            batch = pack_qa(self.tok, qa_lists, P, dev, looks=looks + noise_looks)
+            loss, self.step_acc = packed_loss(self.model, prefix, batch, cfg.lookup, self.stage_config(stage).lookup_weight)
+            return loss, sum(map(len, qa_lists))
         if stage == "stage0_lm":
             seqs = []
             for i in idx:
@@ -410,7 +454,7 @@ class Trainer:
             A = self.model.aud_enc(s.flatten(0, 1)).unflatten(0, s.shape[:2])      # (B, 4, La, D)
             y = {k: v.to(dev) for k, v in batch_labels([cache.labels[i] for i in idx]).items()}
             y["lit"], y["sounding"] = y["lit"][:, STAGE0_FRAMES], y["sounding"][:, STAGE0_FRAMES]
-            loss, self.head_acc = heads(V, A, y)
+            loss, self.step_acc = heads(V, A, y)
             return loss, len(idx)
         qa_lists = []
         for i in idx:
@@ -424,7 +468,8 @@ class Trainer:
                 chosen.append(pre[int(rng.integers(len(pre)))])
             qa_lists.append([(x["q"], x["a"]) for x in chosen])
         prefix = self.model.encode(f, s)                                            # (B, P, dim), once per clip
-        return packed_loss(self.model, prefix, pack_qa(self.tok, qa_lists, P, dev)), sum(map(len, qa_lists))
+        loss, _ = packed_loss(self.model, prefix, pack_qa(self.tok, qa_lists, P, dev))
+        return loss, sum(map(len, qa_lists))
 
 
 @torch.no_grad()

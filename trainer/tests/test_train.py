@@ -17,7 +17,8 @@ def small_config(tmp_path, steps=2) -> TrainConfig:
     st = lambda: StageConfig(steps=steps, batch_clips=2, lr=1e-3)  # noqa: E731
     return TrainConfig(model=model, out_dir=str(tmp_path / "run"), data_dir=str(tmp_path / "cache"),
                        train_clips=6, val_clips=1, tokenizer_vocab=512, stage0=st(), stage0_lm=st(),
-                       stage1=st(), stage2=st(), stage2b=st(), qa_per_clip=4, log_every=1, ckpt_every=1)
+                       stage1=st(), stage2=st(), stage2b=StageConfig(steps=steps, batch_clips=2, lr=1e-3, lookup_weight=0.2),
+                       qa_per_clip=4, log_every=1, ckpt_every=1)
 
 
 def test_lr_schedule_warms_up_then_decays():
@@ -27,7 +28,7 @@ def test_lr_schedule_warms_up_then_decays():
 
 def test_packed_qa_blocks_do_not_see_each_other():
     tok = train_tokenizer(["What is it? a red circle", "Where? left"] * 10, 300)
-    ids, tgt, w, pos, bias = pack_qa(tok, [[("What is it?", "red"), ("Where?", "left")]], P=3, device="cpu")
+    ids, tgt, w, pos, bias, _ = pack_qa(tok, [[("What is it?", "red"), ("Where?", "left")]], P=3, device="cpu")
     blocks = bias[0, 0] == 0                                              # (P+L, P+L) visible
     n1 = len(tok.encode("<s>USER: What is it? ASSISTANT:").ids) + len(tok.encode(" red").ids) + 1
     assert blocks[3 + n1, :3].all()                                       # second pair sees the prefix
@@ -46,6 +47,8 @@ def test_all_stages_run_resume_and_answer(tmp_path, capsys):
     assert {x["stage"] for x in progress} == {"stage0_encoders", "stage0_lm", "stage1", "stage2", "stage2b"}
     assert all(k in progress[0] for k in ("stage", "step", "loss", "lr", "samples_per_s", "eta_s"))
     assert all(torch.isfinite(torch.tensor(x["loss"])) for x in progress)
+    looking = [x["acc"] for x in progress if x["stage"] == "stage2b"]
+    assert looking and all({"word", "answer"} <= set(a) and all(0 <= v <= 1 for v in a.values()) for a in looking)
     model, tok, state = load_checkpoint(tmp_path / "run" / "final.pt")
     assert state["model_config"]["dim"] == 64 and state["train_config"]["train_clips"] == 6
     s0, _, _ = load_checkpoint(tmp_path / "run" / "stage0_encoders.pt")

@@ -91,7 +91,7 @@ def head_attention(layer: DecoderLayer, x_norm: torch.Tensor, position_ids: torc
     sl = slice(head * hd, (head + 1) * hd)
     q = rotate(sa.q_proj(x_norm)[..., sl][:, None], cos, sin)[:, 0]            # (B, S, hd)
     k = rotate(sa.k_proj(x_norm)[..., sl][:, None], cos, sin)[:, 0]
-    scores = (q[rows, queries][:, None, :] * k[rows]).sum(-1) / math.sqrt(hd) + bias[rows, 0, queries]
+    scores = (q @ k.transpose(1, 2))[rows, queries] / math.sqrt(hd) + bias[rows, 0, queries]   # (N, S)
     return scores.softmax(-1)
 
 

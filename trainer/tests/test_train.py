@@ -16,7 +16,7 @@ def small_config(tmp_path, steps=2) -> TrainConfig:
                           merge_heads=2, dim=64, n_heads=2, ffn_hidden=128, vocab_size=512)
     st = lambda: StageConfig(steps=steps, batch_clips=2, lr=1e-3)  # noqa: E731
     return TrainConfig(model=model, out_dir=str(tmp_path / "run"), data_dir=str(tmp_path / "cache"),
-                       train_clips=6, val_clips=1, tokenizer_vocab=512, stage0=st(), stage0_lm=st(),
+                       train_clips=18, val_clips=1, tokenizer_vocab=512, stage0=st(), stage0_lm=st(),  # 2b: clips 16-17 have no noise row
                        stage1=st(), stage2=st(), stage2b=StageConfig(steps=steps, batch_clips=2, lr=1e-3, lookup_weight=0.2),
                        qa_per_clip=4, log_every=1, ckpt_every=1)
 
@@ -50,7 +50,7 @@ def test_all_stages_run_resume_and_answer(tmp_path, capsys):
     looking = [x["acc"] for x in progress if x["stage"] == "stage2b"]
     assert looking and all({"word", "answer"} <= set(a) and all(0 <= v <= 1 for v in a.values()) for a in looking)
     model, tok, state = load_checkpoint(tmp_path / "run" / "final.pt")
-    assert state["model_config"]["dim"] == 64 and state["train_config"]["train_clips"] == 6
+    assert state["model_config"]["dim"] == 64 and state["train_config"]["train_clips"] == 18
     s0, _, _ = load_checkpoint(tmp_path / "run" / "stage0_encoders.pt")
     for a, b in zip(s0.vis_enc.parameters(), model.vis_enc.parameters()):
         assert torch.equal(a, b)                                          # frozen after stage 0

@@ -47,15 +47,17 @@ STAGES = ("stage0_encoders", "stage0_lm", "stage1", "stage2", "stage2b")
 # stage 2b per clip and step: every visual Q&A, every Q&A that must find one object, every false premise (with
 # one for each absent shape), and this many of the clip's other Q&A (Multi Q&A, audio, Tasks, Pretrain)
 STAGE2B_OTHER_QA = 6
-# and for 7 clips in 20 (a fixed set, so only theirs need computing) a second row: the same visual Q&A over the
-# features the clip gets with white noise for audio (the adapter mixes the audio into the visual features):
-# answers about the picture must not move
-def stage2b_noise_row(i: int) -> bool:
-    return i % 20 < 7
 # stage 0 sees 2 of the 8 frames per clip, so a batch holds twice the clips for the cost of 4 frames: more
 # pictures to tell shapes apart by. Frames 1 and 6 are 5/8 of the clip apart (a drift of 17 px) and at the
 # ground and the top of a bounce, so every motion still shows.
 STAGE0_FRAMES = [1, 6]
+
+
+def stage2b_noise_row(i: int) -> bool:
+    """Stage 2b gives 7 clips in 20 (a fixed set, so only theirs need computing) a second row: the same visual
+    Q&A over the features the clip gets with white noise for audio (the adapter mixes the audio into the visual
+    features): answers about the picture must not move."""
+    return i % 20 < 7
 
 
 def log(obj: dict) -> None:

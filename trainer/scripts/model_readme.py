@@ -24,7 +24,8 @@ ABLATION_TEXT = """## Ablations (paper Table 5(a))
 Each ablation starts from this run's stage 0 (same frozen encoders, LLM and tokenizer: `init_from`) and trains
 stages 1-2 on an equal step budget (stage 1 80 steps, stage 2 150 steps, all of a clip's Q&A per step):
 `trainer/configs/ablations/*.json`. `full-same-budget` is the full architecture on that budget, the fair row to
-compare them with; `full` is this bundle, over all 500 clips; the other rows over the first 150.
+compare them with; `full` is this bundle, over all 500 clips; the other rows over the first 150. The ablation runs
+have neither stage 2b nor its where-to-look loss: they compare the paper's architecture switches, not our training.
 """
 
 EVAL_COMMAND = """```

@@ -47,9 +47,6 @@ STAGES = ("stage0_encoders", "stage0_lm", "stage1", "stage2", "stage2b")
 # stage 2b per clip and step: every visual Q&A, every Q&A that must find one object, every false premise (with
 # one for each absent shape), and this many of the clip's other Q&A (Multi Q&A, audio, Tasks, Pretrain)
 STAGE2B_OTHER_QA = 6
-# and these, the questions the stage-2 model answers worst once it finds the object (where it is, how it moves),
-# twice: double weight for what the decoder must read from the cell token beyond its colour and size
-STAGE2B_TWICE = ("Where is the ", "How does the ")
 # stage 0 sees 2 of the 8 frames per clip, so a batch holds twice the clips for the cost of 4 frames: more
 # pictures to tell shapes apart by. Frames 1 and 6 are 5/8 of the clip apart (a drift of 17 px) and at the
 # ground and the top of a bounce, so every motion still shows.
@@ -428,8 +425,7 @@ class Trainer:
                     x["subset"] == "negative" or x["modality"] == "visual" or look_for(self.tok, attrs, x))]
                 other = [x for x in qa if not any(x is y for y in core)]
                 picked = [other[k] for k in rng.choice(len(other), size=min(STAGE2B_OTHER_QA, len(other)), replace=False)]
-                twice = [x for x in core if x["modality"] == "visual" and x["q"].startswith(STAGE2B_TWICE)]
-                chosen = core + twice + picked
+                chosen = core + picked
                 rows.append([(x["q"], x["a"]) for x in chosen])
                 looks.append([look_for(self.tok, attrs, x) for x in chosen])
                 if i in self.noise_row:

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 from .decoder import DecoderLayer, rope, rotate
 from .synth.world import COLS, ROWS, SHAPES, VOICE
@@ -88,9 +89,9 @@ def head_attention(layer: DecoderLayer, x_norm: torch.Tensor, position_ids: torc
     B, S, D = x_norm.shape
     hd = D // sa.heads
     cos, sin = rope(position_ids, hd, rope_theta)                             # (B, 1, S, hd)
-    sl = slice(head * hd, (head + 1) * hd)
-    q = rotate(sa.q_proj(x_norm)[..., sl][:, None], cos, sin)[:, 0]            # (B, S, hd)
-    k = rotate(sa.k_proj(x_norm)[..., sl][:, None], cos, sin)[:, 0]
+    sl = slice(head * hd, (head + 1) * hd)                                     # this head's rows of q_proj, k_proj
+    q = rotate(F.linear(x_norm, sa.q_proj.weight[sl])[:, None], cos, sin)[:, 0]   # (B, S, hd)
+    k = rotate(F.linear(x_norm, sa.k_proj.weight[sl])[:, None], cos, sin)[:, 0]
     scores = (q @ k.transpose(1, 2))[rows, queries] / math.sqrt(hd) + bias[rows, 0, queries]   # (N, S)
     return scores.softmax(-1)
 

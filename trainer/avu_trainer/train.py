@@ -393,8 +393,10 @@ class Trainer:
             noisy = [k for k, i in enumerate(idx) if stage2b_noise_row(i)]
             runs = [("real", f, s)]
             if noisy:
-                noise = [waveform_to_fbank(white_noise(int(round(d * SAMPLE_RATE_HZ)), self.cfg.seed * 1_000_003 + i), d)
-                         for i, d in ((idx[k], self.cache.clips[idx[k]]["duration_s"]) for k in noisy)]
+                noise = []
+                for i in (idx[k] for k in noisy):
+                    d = self.cache.clips[i]["duration_s"]
+                    noise.append(waveform_to_fbank(white_noise(int(round(d * SAMPLE_RATE_HZ)), self.cfg.seed * 1_000_003 + i), d))
                 runs.append(("noise", f[noisy], torch.stack(noise).to(self.device)))
             for name, frames, spec in runs:
                 V, A = m.encode_features(frames, spec)
@@ -417,22 +419,23 @@ class Trainer:
                 attrs = cache.clips[i]["attributes"]
                 qa = cache.clips[i]["qa"]
                 present = {o["shape"] for o in attrs["objects"]}
+                asked = {x["q"] for x in qa}
                 qa = qa + [{"subset": "negative", "modality": "visual", "q": q, "a": a}
-                           for q, a in (shape_negative(sh) for sh in SHAPES if sh not in present)
-                           if q not in {x["q"] for x in qa}]
+                           for q, a in (shape_negative(sh) for sh in SHAPES if sh not in present) if q not in asked]
                 # every Q&A that must find one object, and every false premise; a few of the rest
-                core = [x for x in qa if x["subset"] != "pretrain" and (
-                    x["subset"] == "negative" or x["modality"] == "visual" or look_for(self.tok, attrs, x))]
-                other = [x for x in qa if not any(x is y for y in core)]
+                core, other = [], []
+                for x in qa:
+                    look = look_for(self.tok, attrs, x)
+                    must = x["subset"] != "pretrain" and (x["subset"] == "negative" or x["modality"] == "visual" or look)
+                    (core if must else other).append((x, look))
                 picked = [other[k] for k in rng.choice(len(other), size=min(STAGE2B_OTHER_QA, len(other)), replace=False)]
-                chosen = core + picked
-                rows.append([(x["q"], x["a"]) for x in chosen])
-                looks.append([look_for(self.tok, attrs, x) for x in chosen])
+                rows.append([(x["q"], x["a"]) for x, _ in core + picked])
+                looks.append([look for _, look in core + picked])
                 if i in self.noise_row:
-                    visual = [x for x in core if x["modality"] == "visual"]
+                    visual = [(x, look) for x, look in core if x["modality"] == "visual"]
                     noisy.append(i)
-                    noise_rows.append([(x["q"], x["a"]) for x in visual])
-                    noise_looks.append([look_for(self.tok, attrs, x) for x in visual])
+                    noise_rows.append([(x["q"], x["a"]) for x, _ in visual])
+                    noise_looks.append([look for _, look in visual])
             (Vr, Ar), (Vn, An) = self.features["real"], self.features["noise"]
             rn = [self.noise_row[i] for i in noisy]
             V, A = torch.cat([Vr[idx], Vn[rn]]), torch.cat([Ar[idx], An[rn]])           # real rows, then noise rows

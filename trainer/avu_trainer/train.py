@@ -51,6 +51,9 @@ STAGE2B_OTHER_QA = 6
 # pictures to tell shapes apart by. Frames 1 and 6 are 5/8 of the clip apart (a drift of 17 px) and at the
 # ground and the top of a bounce, so every motion still shows.
 STAGE0_FRAMES = [1, 6]
+# still, bouncing, moving: the time average of a cell tells these apart by the blur motion leaves, but not left from
+# right (a drift symmetric about the cell centre averages to the centre), so the two moving classes are one here
+AVG_MOTIONS = 3
 
 
 def stage2b_noise_row(i: int) -> bool:
@@ -84,6 +87,10 @@ class AttributeHeads(nn.Module):
         self.vis_pool = SpatialTokens(cfg.vis_grid, (3, 3))
         self.cell = nn.Linear(D, sum(CELL_HEADS.values()))
         self.motion = nn.Linear(n_fr * D, 4)                              # motion needs several frames
+        # the decoder's spatial tokens are the time average of the cells: what it reads there must survive the
+        # average (still / bouncing / moving from the blur it leaves, and which cell it is, for "where")
+        self.avg_motion = nn.Linear(D, AVG_MOTIONS)
+        self.avg_cell = nn.Linear(D, 9)
         self.scene = nn.Linear(D, 4)
         self.lit = nn.Linear(9 * D, 1)
         fa = cfg.aud_grid[0] * cfg.aud_grid[1] * cfg.aud_dim
@@ -119,6 +126,10 @@ class AttributeHeads(nn.Module):
         if occupied.any():
             acc["shape_occupied"] = (out[..., :CELL_HEADS["shape"]].argmax(-1)[occupied] == shape_t[occupied]).float().mean().item()
         ce("motion", self.motion(cells.transpose(1, 2).flatten(2)).flatten(0, 1), y["cell_motion"].flatten())
+        avg = cells.mean(1)                                               # (B, 9, D) what a spatial token averages
+        ce("avg_motion", self.avg_motion(avg).flatten(0, 1), y["cell_motion"].clamp(max=AVG_MOTIONS - 1).flatten())
+        where = torch.where(occupied[:, 0], torch.arange(9, device=avg.device), -100)
+        ce("avg_cell", self.avg_cell(avg).flatten(0, 1), where.flatten())
         ce("scene", self.scene(cells.mean((1, 2))), y["scene"])
         losses["lit"] = F.binary_cross_entropy_with_logits(self.lit(cells.flatten(2))[..., 0], y["lit"])
         losses["sounding"] = F.binary_cross_entropy_with_logits(self.aud_sounding(fa)[..., 0], y["sounding"])

@@ -1,7 +1,9 @@
 """Train a tiny Dolphin on AVU-Synth: python -m avu_trainer.train --config trainer/configs/tiny.json
 
 Stages (paper 3.3 and C.1, plus a stage 0 for the stand-in encoders and LLM we cannot download):
-  0  encoders: attribute classification from the synth ground truth (what CLIP / ImageBind bring);
+  0  encoders: attribute classification from the synth ground truth (what CLIP / ImageBind bring), per frame
+     and on each cell's time average (what the decoder's spatial tokens are: still / bouncing / moving and
+     which cell must survive the average);
      LLM: next-token prediction on the synth text alone (what Vicuna brings). Then the encoders
      are frozen for good.
   1  adapter + merging + projectors on Pretrain (captions, keyword lists); encoders and LLM frozen.
@@ -76,6 +78,15 @@ def lr_at(progress: float, base: float, warmup: float) -> float:
 
 
 # ------------------------------------------------------------------------------------ stage 0 heads
+def time_average_targets(y: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """Targets (B, 9) of the heads on a cell's time average, from data.batch_labels: its object's motion as
+    still / bouncing / moving, and the cell's own index (row by row); -100 (ignored) where the cell is empty."""
+    occupied = y["cell_shape"] > 0
+    motion3 = torch.where(occupied, y["cell_motion"].clamp(max=AVG_MOTIONS - 1), -100)
+    cell = torch.where(occupied, torch.arange(9, device=occupied.device), -100)
+    return motion3, cell
+
+
 class AttributeHeads(nn.Module):
     """Classifiers on the plain encoders' outputs; thrown away after stage 0. The visual ones read
     each token of the 3x3 pooled grid (the decoder's spatial tokens) for the object in that cell,
@@ -127,8 +138,8 @@ class AttributeHeads(nn.Module):
             acc["shape_occupied"] = (out[..., :CELL_HEADS["shape"]].argmax(-1)[occupied] == shape_t[occupied]).float().mean().item()
         ce("motion", self.motion(cells.transpose(1, 2).flatten(2)).flatten(0, 1), y["cell_motion"].flatten())
         avg = cells.mean(1)                                               # (B, 9, D) what a spatial token averages
-        ce("avg_motion", self.avg_motion(avg).flatten(0, 1), y["cell_motion"].clamp(max=AVG_MOTIONS - 1).flatten())
-        where = torch.where(occupied[:, 0], torch.arange(9, device=avg.device), -100)
+        motion3, where = time_average_targets(y)
+        ce("avg_motion", self.avg_motion(avg).flatten(0, 1), motion3.flatten())
         ce("avg_cell", self.avg_cell(avg).flatten(0, 1), where.flatten())
         ce("scene", self.scene(cells.mean((1, 2))), y["scene"])
         losses["lit"] = F.binary_cross_entropy_with_logits(self.lit(cells.flatten(2))[..., 0], y["lit"])

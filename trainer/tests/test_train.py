@@ -7,7 +7,8 @@ import torch
 from avu_trainer.checkpoint import load_checkpoint
 from avu_trainer.config import DolphinConfig, StageConfig, TrainConfig
 from avu_trainer.infer import load_model
-from avu_trainer.train import lr_at, main, pack_qa
+from avu_trainer.data import batch_labels, clip_labels
+from avu_trainer.train import AVG_MOTIONS, lr_at, main, pack_qa, time_average_targets
 from avu_trainer.tokenizer import train_tokenizer
 
 
@@ -91,3 +92,23 @@ def test_an_ablation_starts_from_the_full_runs_stage_0(tmp_path, capsys):
         for a, b in zip(getattr(src, name).parameters(), getattr(model, name).parameters()):
             assert torch.equal(a, b)                                      # the same frozen encoders
     assert tok.get_vocab() == src_tok.get_vocab()
+
+
+def test_time_average_targets_merge_left_and_right_and_name_each_occupied_cell():
+    """The spatial tokens are a time average: stage 0 teaches what survives it. A drift symmetric about the cell
+    centre averages to the centre, so left and right are one class there; empty cells teach nothing."""
+    objects = [{"shape": "circle", "colour": "red", "size": "small", "row": "top", "col": "left", "motion": "moving left", "lit": False},
+               {"shape": "square", "colour": "blue", "size": "large", "row": "middle", "col": "right", "motion": "moving right", "lit": False},
+               {"shape": "triangle", "colour": "green", "size": "small", "row": "bottom", "col": "centre", "motion": "bouncing", "lit": False},
+               {"shape": "diamond", "colour": "yellow", "size": "large", "row": "top", "col": "right", "motion": "still", "lit": False}]
+    sound = {"source": "circle", "pitch": "low", "rhythm": "continuous", "start_s": 0.5, "end_s": 2.0}
+    clips = [{"attributes": {"objects": objects[:2], "sound": sound, "scene": "grey room"}, "audio": "real", "duration_s": 4.0},
+             {"attributes": {"objects": objects[2:], "sound": sound, "scene": "grey room"}, "audio": "real", "duration_s": 4.0}]
+    motion3, cell = time_average_targets(batch_labels([clip_labels(c) for c in clips]))
+    still, bouncing, moving = range(AVG_MOTIONS)
+    assert motion3[0, 0] == motion3[0, 5] == moving                       # left (top left) and right (right)
+    assert motion3[1, 7] == bouncing and motion3[1, 2] == still
+    assert cell[0, 0] == 0 and cell[0, 5] == 5 and cell[1, 7] == 7 and cell[1, 2] == 2
+    empty = torch.ones(2, 9, dtype=torch.bool)
+    empty[0, [0, 5]] = empty[1, [2, 7]] = False
+    assert (motion3[empty] == -100).all() and (cell[empty] == -100).all()

@@ -182,6 +182,9 @@ class TrainConfig:
     # projectors + LLM trained on the questions that name a shape (train.py STAGE2B): None skips it.
     stage2b: StageConfig | None = None
     lookup: LookupConfig = field(default_factory=LookupConfig)
+    # stage 0 also trains heads on each cell's time average (still / bouncing / moving, which cell): what the
+    # decoder's spatial tokens are. Off in the shipped recipe; docs/TEAM-NOTES.md has what a run with it scored.
+    time_average_heads: bool = False
     init_from: str | None = None     # a checkpoint whose stage-0 products (encoders, LLM, tokenizer) to start from
     qa_per_clip: int = 12            # Q&A pairs sampled per clip per step (encoder runs once per clip)
     device: str = "auto"

@@ -2,8 +2,7 @@
 
 Stages (paper 3.3 and C.1, plus a stage 0 for the stand-in encoders and LLM we cannot download):
   0  encoders: attribute classification from the synth ground truth (what CLIP / ImageBind bring), per frame
-     and on each cell's time average (what the decoder's spatial tokens are: still / bouncing / moving and
-     which cell must survive the average);
+     and, with `time_average_heads`, on each cell's time average (what the decoder's spatial tokens are);
      LLM: next-token prediction on the synth text alone (what Vicuna brings). Then the encoders
      are frozen for good.
   1  adapter + merging + projectors on Pretrain (captions, keyword lists); encoders and LLM frozen.
@@ -92,21 +91,24 @@ class AttributeHeads(nn.Module):
     each token of the 3x3 pooled grid (the decoder's spatial tokens) for the object in that cell,
     so every token learns to describe its own cell."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, time_average: bool = False):
         super().__init__()
         D, n_fr = cfg.vis_dim, len(STAGE0_FRAMES)
         self.vis_pool = SpatialTokens(cfg.vis_grid, (3, 3))
         self.cell = nn.Linear(D, sum(CELL_HEADS.values()))
         self.motion = nn.Linear(n_fr * D, 4)                              # motion needs several frames
-        # the decoder's spatial tokens are the time average of the cells: what it reads there must survive the
-        # average (still / bouncing / moving from the blur it leaves, and which cell it is, for "where")
-        self.avg_motion = nn.Linear(D, AVG_MOTIONS)
-        self.avg_cell = nn.Linear(D, 9)
         self.scene = nn.Linear(D, 4)
         self.lit = nn.Linear(9 * D, 1)
         fa = cfg.aud_grid[0] * cfg.aud_grid[1] * cfg.aud_dim
         self.aud_clip = nn.Linear(fa, sum(AUD_HEADS.values()))
         self.aud_sounding = nn.Linear(fa, 1)
+        # the decoder's spatial tokens are the time average of the cells: what it reads there must survive the
+        # average (still / bouncing / moving from the blur it leaves, and which cell it is, for "where"). Made last,
+        # so that without them every other head starts from the same random weights as before they existed.
+        self.time_average = time_average
+        if time_average:
+            self.avg_motion = nn.Linear(D, AVG_MOTIONS)
+            self.avg_cell = nn.Linear(D, 9)
         self.register_buffer("shape_weight", torch.tensor([0.15] + [1.0] * (CELL_HEADS["shape"] - 1)))
 
     def forward(self, V: torch.Tensor, A: torch.Tensor, y: dict) -> tuple[torch.Tensor, dict]:
@@ -137,10 +139,11 @@ class AttributeHeads(nn.Module):
         if occupied.any():
             acc["shape_occupied"] = (out[..., :CELL_HEADS["shape"]].argmax(-1)[occupied] == shape_t[occupied]).float().mean().item()
         ce("motion", self.motion(cells.transpose(1, 2).flatten(2)).flatten(0, 1), y["cell_motion"].flatten())
-        avg = cells.mean(1)                                               # (B, 9, D) what a spatial token averages
-        motion3, where = time_average_targets(y)
-        ce("avg_motion", self.avg_motion(avg).flatten(0, 1), motion3.flatten())
-        ce("avg_cell", self.avg_cell(avg).flatten(0, 1), where.flatten())
+        if self.time_average:
+            avg = cells.mean(1)                                           # (B, 9, D) what a spatial token averages
+            motion3, where = time_average_targets(y)
+            ce("avg_motion", self.avg_motion(avg).flatten(0, 1), motion3.flatten())
+            ce("avg_cell", self.avg_cell(avg).flatten(0, 1), where.flatten())
         ce("scene", self.scene(cells.mean((1, 2))), y["scene"])
         losses["lit"] = F.binary_cross_entropy_with_logits(self.lit(cells.flatten(2))[..., 0], y["lit"])
         losses["sounding"] = F.binary_cross_entropy_with_logits(self.aud_sounding(fa)[..., 0], y["sounding"])
@@ -338,7 +341,7 @@ class Trainer:
             cfg.lookup.check(self.model.cfg)
         params = self.set_trainable(stage)
         if stage == "stage0_encoders":
-            heads = AttributeHeads(self.model.cfg).to(self.device)
+            heads = AttributeHeads(self.model.cfg, cfg.time_average_heads).to(self.device)
             params += list(heads.parameters())
             if self.resume_opt is not None and (self.out / "heads.pt").exists():
                 heads.load_state_dict(torch.load(self.out / "heads.pt"))

@@ -8,7 +8,7 @@ from avu_trainer.checkpoint import load_checkpoint
 from avu_trainer.config import DolphinConfig, StageConfig, TrainConfig
 from avu_trainer.infer import load_model
 from avu_trainer.data import batch_labels, clip_labels
-from avu_trainer.train import AVG_MOTIONS, lr_at, main, pack_qa, time_average_targets
+from avu_trainer.train import AVG_MOTIONS, AttributeHeads, lr_at, main, pack_qa, time_average_targets
 from avu_trainer.tokenizer import train_tokenizer
 
 
@@ -112,3 +112,46 @@ def test_time_average_targets_merge_left_and_right_and_name_each_occupied_cell()
     empty = torch.ones(2, 9, dtype=torch.bool)
     empty[0, [0, 5]] = empty[1, [2, 7]] = False
     assert (motion3[empty] == -100).all() and (cell[empty] == -100).all()
+
+
+def test_time_average_heads_read_the_frame_average_of_each_cell():
+    """Features whose frame average says the cell and the motion (and single frames do not): with the flag, stage
+    0's time-average heads learn them; without it, they are not there to learn."""
+    torch.manual_seed(0)
+    cfg = DolphinConfig(vis_dim=32, aud_dim=32, vis_heads=2, aud_heads=2)
+    objects = [{"shape": "circle", "colour": "red", "size": "small", "row": "top", "col": "left", "motion": "moving left", "lit": False},
+               {"shape": "square", "colour": "blue", "size": "large", "row": "bottom", "col": "right", "motion": "still", "lit": False},
+               {"shape": "triangle", "colour": "green", "size": "small", "row": "middle", "col": "centre", "motion": "bouncing", "lit": False},
+               {"shape": "diamond", "colour": "yellow", "size": "large", "row": "top", "col": "right", "motion": "moving right", "lit": False}]
+    sound = {"source": "circle", "pitch": "low", "rhythm": "continuous", "start_s": 0.5, "end_s": 2.0}
+    clips = [{"attributes": {"objects": [a, b], "sound": sound, "scene": "grey room"}, "audio": "real", "duration_s": 4.0}
+             for a, b in ((objects[0], objects[1]), (objects[2], objects[3]), (objects[1], objects[2]))]
+    y = batch_labels([clip_labels(c) for c in clips])
+    motion3, cell = time_average_targets(y)
+    heads = AttributeHeads(cfg, time_average=True)
+    grid = cfg.vis_grid[0] * cfg.vis_grid[1]
+    # per patch: +-code on the two frames (their mean is the code), so no single frame carries it alone
+    code = torch.zeros(3, grid, 32)
+    member = heads.vis_pool.pool.argmax(0)                                # the cell each patch pools into
+    for b in range(3):
+        for p in range(grid):
+            k = member[p].item()
+            if cell[b, k] >= 0:
+                code[b, p, k] = 4.0
+                code[b, p, 9 + motion3[b, k]] = 4.0
+    def frames():                                                         # (B, 2 frames, L, D), fresh noise
+        noise = torch.randn(3, 1, grid, 32) * 8
+        return torch.cat([code[:, None] + noise, code[:, None] - noise], dim=1)
+    A = torch.zeros(3, 2, cfg.aud_grid[0] * cfg.aud_grid[1], 32)
+    y["lit"], y["sounding"] = y["lit"][:, :2], y["sounding"][:, :2]
+    opt = torch.optim.Adam(heads.parameters(), 0.05)
+    for _ in range(60):
+        loss, _ = heads(frames(), A, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        _, acc = heads(frames(), A, y)                                    # frames it has not seen
+    assert acc["avg_motion"] == 1.0 and acc["avg_cell"] == 1.0
+    _, plain = AttributeHeads(cfg)(frames(), A, y)
+    assert "avg_motion" not in plain and "avg_cell" not in plain

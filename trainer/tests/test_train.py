@@ -94,17 +94,21 @@ def test_an_ablation_starts_from_the_full_runs_stage_0(tmp_path, capsys):
     assert tok.get_vocab() == src_tok.get_vocab()
 
 
+def cell_labels(*clips: list[tuple[str, str, str, str]]) -> dict:
+    """batch_labels for synth clips given as (shape, row, col, motion) per object; the rest is fixed."""
+    sound = {"source": "circle", "pitch": "low", "rhythm": "continuous", "start_s": 0.5, "end_s": 2.0}
+    objects = lambda objs: [{"shape": sh, "colour": "red", "size": "small", "row": r, "col": c, "motion": mo, "lit": False}  # noqa: E731
+                            for sh, r, c, mo in objs]
+    return batch_labels([clip_labels({"attributes": {"objects": objects(objs), "sound": sound, "scene": "grey room"},
+                                      "audio": "real", "duration_s": 4.0}) for objs in clips])
+
+
 def test_time_average_targets_merge_left_and_right_and_name_each_occupied_cell():
     """The spatial tokens are a time average: stage 0 teaches what survives it. A drift symmetric about the cell
     centre averages to the centre, so left and right are one class there; empty cells teach nothing."""
-    objects = [{"shape": "circle", "colour": "red", "size": "small", "row": "top", "col": "left", "motion": "moving left", "lit": False},
-               {"shape": "square", "colour": "blue", "size": "large", "row": "middle", "col": "right", "motion": "moving right", "lit": False},
-               {"shape": "triangle", "colour": "green", "size": "small", "row": "bottom", "col": "centre", "motion": "bouncing", "lit": False},
-               {"shape": "diamond", "colour": "yellow", "size": "large", "row": "top", "col": "right", "motion": "still", "lit": False}]
-    sound = {"source": "circle", "pitch": "low", "rhythm": "continuous", "start_s": 0.5, "end_s": 2.0}
-    clips = [{"attributes": {"objects": objects[:2], "sound": sound, "scene": "grey room"}, "audio": "real", "duration_s": 4.0},
-             {"attributes": {"objects": objects[2:], "sound": sound, "scene": "grey room"}, "audio": "real", "duration_s": 4.0}]
-    motion3, cell = time_average_targets(batch_labels([clip_labels(c) for c in clips]))
+    motion3, cell = time_average_targets(cell_labels(
+        [("circle", "top", "left", "moving left"), ("square", "middle", "right", "moving right")],
+        [("triangle", "bottom", "centre", "bouncing"), ("diamond", "top", "right", "still")]))
     still, bouncing, moving = range(AVG_MOTIONS)
     assert motion3[0, 0] == motion3[0, 5] == moving                       # left (top left) and right (right)
     assert motion3[1, 7] == bouncing and motion3[1, 2] == still
@@ -119,14 +123,9 @@ def test_time_average_heads_read_the_frame_average_of_each_cell():
     0's time-average heads learn them; without it, they are not there to learn."""
     torch.manual_seed(0)
     cfg = DolphinConfig(vis_dim=32, aud_dim=32, vis_heads=2, aud_heads=2)
-    objects = [{"shape": "circle", "colour": "red", "size": "small", "row": "top", "col": "left", "motion": "moving left", "lit": False},
-               {"shape": "square", "colour": "blue", "size": "large", "row": "bottom", "col": "right", "motion": "still", "lit": False},
-               {"shape": "triangle", "colour": "green", "size": "small", "row": "middle", "col": "centre", "motion": "bouncing", "lit": False},
-               {"shape": "diamond", "colour": "yellow", "size": "large", "row": "top", "col": "right", "motion": "moving right", "lit": False}]
-    sound = {"source": "circle", "pitch": "low", "rhythm": "continuous", "start_s": 0.5, "end_s": 2.0}
-    clips = [{"attributes": {"objects": [a, b], "sound": sound, "scene": "grey room"}, "audio": "real", "duration_s": 4.0}
-             for a, b in ((objects[0], objects[1]), (objects[2], objects[3]), (objects[1], objects[2]))]
-    y = batch_labels([clip_labels(c) for c in clips])
+    circle, square = ("circle", "top", "left", "moving left"), ("square", "bottom", "right", "still")
+    triangle, diamond = ("triangle", "middle", "centre", "bouncing"), ("diamond", "top", "right", "moving right")
+    y = cell_labels([circle, square], [triangle, diamond], [square, triangle])
     motion3, cell = time_average_targets(y)
     heads = AttributeHeads(cfg, time_average=True)
     grid = cfg.vis_grid[0] * cfg.vis_grid[1]
@@ -139,9 +138,11 @@ def test_time_average_heads_read_the_frame_average_of_each_cell():
             if cell[b, k] >= 0:
                 code[b, p, k] = 4.0
                 code[b, p, 9 + motion3[b, k]] = 4.0
+
     def frames():                                                         # (B, 2 frames, L, D), fresh noise
         noise = torch.randn(3, 1, grid, 32) * 8
         return torch.cat([code[:, None] + noise, code[:, None] - noise], dim=1)
+
     A = torch.zeros(3, 2, cfg.aud_grid[0] * cfg.aud_grid[1], 32)
     y["lit"], y["sounding"] = y["lit"][:, :2], y["sounding"][:, :2]
     opt = torch.optim.Adam(heads.parameters(), 0.05)

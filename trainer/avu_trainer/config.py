@@ -144,6 +144,8 @@ class StageConfig:
     weight_decay: float = 0.0
     time_budget_s: float | None = None  # the stage ends at `steps` or at this wall time, whichever first
     lookup_weight: float = 0.0      # weight of grounding.py's where-to-look loss beside the answer loss (0: off)
+    first_token_share: float = 0.0  # share of each Q&A pair's loss put on its first answer token, where an answer and
+                                    # a rejection part ways (0: every answer token weighs the same); stage 2b only
 
 
 @dataclass

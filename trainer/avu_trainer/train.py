@@ -97,18 +97,19 @@ class AttributeHeads(nn.Module):
         self.vis_pool = SpatialTokens(cfg.vis_grid, (3, 3))
         self.cell = nn.Linear(D, sum(CELL_HEADS.values()))
         self.motion = nn.Linear(n_fr * D, 4)                              # motion needs several frames
+        # the decoder's spatial tokens are the time average of the cells: what it reads there must survive the
+        # average (still / bouncing / moving from the blur it leaves, and which cell it is, for "where"). Made
+        # here, as in the run that trained the shipped encoders (trainer/runs/tiny-v2); without the switch nothing
+        # is made here, so every other head starts from the same random weights as in the recipe before it.
+        self.time_average = time_average
+        if time_average:
+            self.avg_motion = nn.Linear(D, AVG_MOTIONS)
+            self.avg_cell = nn.Linear(D, 9)
         self.scene = nn.Linear(D, 4)
         self.lit = nn.Linear(9 * D, 1)
         fa = cfg.aud_grid[0] * cfg.aud_grid[1] * cfg.aud_dim
         self.aud_clip = nn.Linear(fa, sum(AUD_HEADS.values()))
         self.aud_sounding = nn.Linear(fa, 1)
-        # the decoder's spatial tokens are the time average of the cells: what it reads there must survive the
-        # average (still / bouncing / moving from the blur it leaves, and which cell it is, for "where"). Made last,
-        # so that without them every other head starts from the same random weights as before they existed.
-        self.time_average = time_average
-        if time_average:
-            self.avg_motion = nn.Linear(D, AVG_MOTIONS)
-            self.avg_cell = nn.Linear(D, 9)
         self.register_buffer("shape_weight", torch.tensor([0.15] + [1.0] * (CELL_HEADS["shape"] - 1)))
 
     def forward(self, V: torch.Tensor, A: torch.Tensor, y: dict) -> tuple[torch.Tensor, dict]:
@@ -166,9 +167,11 @@ class Packed(NamedTuple):
 
 
 def pack_qa(tok, qa_lists: list[list[tuple[str, str]]], P: int, device: str,
-            looks: list[list[Look | None]] | None = None) -> Packed:
+            looks: list[list[Look | None]] | None = None, first_token_share: float = 0.0) -> Packed:
     """One row per clip: its Q&A pairs back to back after the prefix, each pair blind to the others and
-    position-numbered as if alone. `looks` (parallel to qa_lists) adds the where-to-look targets."""
+    position-numbered as if alone. `looks` (parallel to qa_lists) adds the where-to-look targets. Every pair
+    weighs the same; within a pair, `first_token_share` of its weight goes to the first answer token and the
+    rest is spread evenly over all its answer tokens."""
     rows = []
     n_pairs = sum(len(x) for x in qa_lists)
     for r, pairs in enumerate(qa_lists):
@@ -179,7 +182,8 @@ def pack_qa(tok, qa_lists: list[list[tuple[str, str]]], P: int, device: str,
             base = len(ids)
             ids += seq
             tgt += [seq[t + 1] if t + 1 >= len(p) and t + 1 < len(seq) else -100 for t in range(len(seq))]
-            w += [1.0 / (len(ans) * n_pairs)] * len(seq)
+            w += [(1.0 - first_token_share) / (len(ans) * n_pairs)] * len(seq)
+            w[base + len(p) - 1] += first_token_share / n_pairs               # the position that predicts ans[0]
             pos += list(range(P, P + len(seq)))
             blk += [b] * len(seq)
             lk += [(NONE, 0)] * len(seq)
@@ -466,8 +470,9 @@ class Trainer:
             V, A = torch.cat([Vr[idx], Vn[rn]]), torch.cat([Ar[idx], An[rn]])           # real rows, then noise rows
             prefix = self.model.prefix_from_features(V.float(), A.float())
             qa_lists = rows + noise_rows
-            batch = pack_qa(self.tok, qa_lists, P, dev, looks=looks + noise_looks)
-            loss, self.step_acc = packed_loss(self.model, prefix, batch, cfg.lookup, self.stage_config(stage).lookup_weight)
+            sc = self.stage_config(stage)
+            batch = pack_qa(self.tok, qa_lists, P, dev, looks=looks + noise_looks, first_token_share=sc.first_token_share)
+            loss, self.step_acc = packed_loss(self.model, prefix, batch, cfg.lookup, sc.lookup_weight)
             return loss, sum(map(len, qa_lists))
         if stage == "stage0_lm":
             seqs = []

@@ -9,7 +9,7 @@ from avu_trainer.config import DolphinConfig, StageConfig, TrainConfig
 from avu_trainer.infer import load_model
 from avu_trainer.data import batch_labels, clip_labels
 from avu_trainer.train import AVG_MOTIONS, AttributeHeads, lr_at, main, pack_qa, time_average_targets
-from avu_trainer.tokenizer import train_tokenizer
+from avu_trainer.tokenizer import encode_answer, train_tokenizer
 
 
 def small_config(tmp_path, steps=2) -> TrainConfig:
@@ -36,6 +36,25 @@ def test_packed_qa_blocks_do_not_see_each_other():
     assert not blocks[3 + n1, 3:3 + n1].any()                             # but not the first pair
     assert pos[0, 3 + n1].item() == 3                                     # and restarts its positions
     assert abs(w[tgt != -100].sum().item() * 1.0 - 1.0) < 1e-5            # weights: mean over pairs
+
+
+def test_first_token_share_moves_weight_to_where_an_answer_and_a_rejection_part_ways():
+    tok = train_tokenizer(["Where is it? top left", "There is no sounding object in the picture."] * 10, 300)
+    pairs = [("Where is it?", "top left"), ("Where is it?", "There is no sounding object in the picture.")]
+    even = pack_qa(tok, [pairs], P=3, device="cpu")
+    tilted = pack_qa(tok, [pairs], P=3, device="cpu", first_token_share=0.5)
+    assert torch.equal(even.tgt, tilted.tgt)
+    answering = (even.tgt[0] != -100).nonzero()[:, 0].tolist()
+    firsts = [t for t in answering if even.tgt[0, t - 1] == -100]        # each pair's first answer position
+    assert [even.tgt[0, t].item() for t in firsts] == [encode_answer(tok, a)[0] for _, a in pairs]
+    long_first, long_rest = firsts[1], answering[-1]
+    n_long = sum(1 for t in answering if t >= long_first)
+    assert abs(even.w[0, long_first].item() - 1 / (2 * n_long)) < 1e-6          # 1/2 per pair, spread evenly
+    assert abs(tilted.w[0, long_first].item() - (0.5 / 2 + 0.5 / (2 * n_long))) < 1e-6
+    assert tilted.w[0, long_rest].item() < even.w[0, long_rest].item()
+    for b in (even, tilted):                                              # every pair still weighs the same
+        w = b.w[0] * (b.tgt[0] != -100)
+        assert abs(w[:long_first].sum().item() - 0.5) < 1e-6 and abs(w[long_first:].sum().item() - 0.5) < 1e-6
 
 
 def test_all_stages_run_resume_and_answer(tmp_path, capsys):

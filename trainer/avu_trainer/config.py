@@ -144,8 +144,9 @@ class StageConfig:
     weight_decay: float = 0.0
     time_budget_s: float | None = None  # the stage ends at `steps` or at this wall time, whichever first
     lookup_weight: float = 0.0      # weight of grounding.py's where-to-look loss beside the answer loss (0: off)
-    first_token_share: float = 0.0  # share of each Q&A pair's loss put on its first answer token, where an answer and
-                                    # a rejection part ways (0: every answer token weighs the same); stage 2b only
+    first_token_share: float = 0.0  # stage 2b: share of the loss of each pair whose question is a false premise in
+                                    # some clip put on its first answer token, where an answer and a rejection part
+                                    # ways (0: every answer token weighs the same); train.false_premise_questions
 
 
 @dataclass
@@ -185,7 +186,7 @@ class TrainConfig:
     stage2b: StageConfig | None = None
     lookup: LookupConfig = field(default_factory=LookupConfig)
     # stage 0 also trains heads on each cell's time average (still / bouncing / moving, which cell): what the
-    # decoder's spatial tokens are. Off in the shipped recipe; docs/TEAM-NOTES.md has what a run with it scored.
+    # decoder's spatial tokens are. On in the shipped recipe (tiny.json); docs/TEAM-NOTES.md has why.
     time_average_heads: bool = False
     init_from: str | None = None     # a checkpoint whose stage-0 products (encoders, LLM, tokenizer) to start from
     qa_per_clip: int = 12            # Q&A pairs sampled per clip per step (encoder runs once per clip)

@@ -11,7 +11,9 @@ Stages (paper 3.3 and C.1, plus a stage 0 for the stand-in encoders and LLM we c
      step costs the LLM side only (~3x the steps of stage 2 per second on CPU): merging + projectors + LLM on
      every question that must find one object (by its shape, its sound's name or what is heard) and every
      false premise, plus a few of the clip's other Q&A so nothing is forgotten; with `lookup_weight` > 0, the
-     where-to-look loss of grounding.py supervises the decoder heads that find the object.
+     where-to-look loss of grounding.py supervises the decoder heads that find the object; with
+     `first_token_share`, the questions that are a false premise somewhere put that share of their loss on the
+     first answer token, where the answer and the rejection part ways.
 Loss in stages 1-2: next-token prediction on answer tokens only. One clip's Q&A pairs are packed
 into one sequence behind a single prefix; a block-diagonal mask keeps each pair blind to the
 others, so it equals separate sequences at a fraction of the cost.
@@ -167,11 +169,12 @@ class Packed(NamedTuple):
 
 
 def pack_qa(tok, qa_lists: list[list[tuple[str, str]]], P: int, device: str,
-            looks: list[list[Look | None]] | None = None, first_token_share: float = 0.0) -> Packed:
+            looks: list[list[Look | None]] | None = None,
+            first_token_shares: list[list[float]] | None = None) -> Packed:
     """One row per clip: its Q&A pairs back to back after the prefix, each pair blind to the others and
     position-numbered as if alone. `looks` (parallel to qa_lists) adds the where-to-look targets. Every pair
-    weighs the same; within a pair, `first_token_share` of its weight goes to the first answer token and the
-    rest is spread evenly over all its answer tokens."""
+    weighs the same; within a pair, its `first_token_shares` entry (parallel to qa_lists; 0 without them) of its
+    weight goes to the first answer token and the rest is spread evenly over all its answer tokens."""
     rows = []
     n_pairs = sum(len(x) for x in qa_lists)
     for r, pairs in enumerate(qa_lists):
@@ -182,8 +185,9 @@ def pack_qa(tok, qa_lists: list[list[tuple[str, str]]], P: int, device: str,
             base = len(ids)
             ids += seq
             tgt += [seq[t + 1] if t + 1 >= len(p) and t + 1 < len(seq) else -100 for t in range(len(seq))]
-            w += [(1.0 - first_token_share) / (len(ans) * n_pairs)] * len(seq)
-            w[base + len(p) - 1] += first_token_share / n_pairs               # the position that predicts ans[0]
+            share = first_token_shares[r][b] if first_token_shares else 0.0
+            w += [(1.0 - share) / (len(ans) * n_pairs)] * len(seq)
+            w[base + len(p) - 1] += share / n_pairs                           # the position that predicts ans[0]
             pos += list(range(P, P + len(seq)))
             blk += [b] * len(seq)
             lk += [(NONE, 0)] * len(seq)
@@ -235,6 +239,14 @@ def packed_loss(model: Dolphin, prefix: torch.Tensor, batch: Packed, lookup: Loo
     return loss + lookup_weight * extra, acc
 
 
+def false_premise_questions(clips: list[dict]) -> set[str]:
+    """The questions that are a false premise in some clip (a rejection is a right answer to them there): "What
+    colour is the square?", "Where is the sounding object?", ... Stage 2b's `first_token_share` weighs their first
+    answer token, where the answer and the rejection part ways; other answers (times, captions) keep even weights."""
+    qs = {x["q"] for c in clips for x in c["qa"] if x["subset"] == "negative"}
+    return qs | {shape_negative(sh)[0] for sh in SHAPES}
+
+
 # ---------------------------------------------------------------------------------------- the loop
 class Trainer:
     def __init__(self, cfg: TrainConfig, out_dir: Path, device: str):
@@ -242,6 +254,7 @@ class Trainer:
         self.cache: ClipCache | None = None
         self.features: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None  # stage 2b: adapted V, A per clip
         self.noise_row: dict[int, int] = {}      # stage 2b: clip -> its row in features["noise"]
+        self.false_premises: set[str] = set()   # stage 2b: false_premise_questions of the training clips
         self.model: Dolphin | None = None
         self.step_acc: dict[str, float] = {}    # the last step's accuracies (stage 0 heads, 2b's looking heads)
         self.tok = None
@@ -360,6 +373,7 @@ class Trainer:
             enc.train(stage == "stage0_encoders")
         if stage == "stage2b":
             self.features = self.adapted_features()
+            self.false_premises = false_premise_questions(self.cache.clips)
         n_train = cfg.train_clips
         t_start = time.time() - self.state["elapsed_s"]
         seen, t_log = 0, time.time()
@@ -471,7 +485,8 @@ class Trainer:
             prefix = self.model.prefix_from_features(V.float(), A.float())
             qa_lists = rows + noise_rows
             sc = self.stage_config(stage)
-            batch = pack_qa(self.tok, qa_lists, P, dev, looks=looks + noise_looks, first_token_share=sc.first_token_share)
+            shares = [[sc.first_token_share if q in self.false_premises else 0.0 for q, _ in pairs] for pairs in qa_lists]
+            batch = pack_qa(self.tok, qa_lists, P, dev, looks=looks + noise_looks, first_token_shares=shares)
             loss, self.step_acc = packed_loss(self.model, prefix, batch, cfg.lookup, sc.lookup_weight)
             return loss, sum(map(len, qa_lists))
         if stage == "stage0_lm":

@@ -8,7 +8,8 @@ from avu_trainer.checkpoint import load_checkpoint
 from avu_trainer.config import DolphinConfig, StageConfig, TrainConfig
 from avu_trainer.infer import load_model
 from avu_trainer.data import batch_labels, clip_labels
-from avu_trainer.train import AVG_MOTIONS, AttributeHeads, lr_at, main, pack_qa, time_average_targets
+from avu_trainer.train import (AVG_MOTIONS, AttributeHeads, false_premise_questions, lr_at, main, pack_qa,
+                                time_average_targets)
 from avu_trainer.tokenizer import encode_answer, train_tokenizer
 
 
@@ -42,7 +43,7 @@ def test_first_token_share_moves_weight_to_where_an_answer_and_a_rejection_part_
     tok = train_tokenizer(["Where is it? top left", "There is no sounding object in the picture."] * 10, 300)
     pairs = [("Where is it?", "top left"), ("Where is it?", "There is no sounding object in the picture.")]
     even = pack_qa(tok, [pairs], P=3, device="cpu")
-    tilted = pack_qa(tok, [pairs], P=3, device="cpu", first_token_share=0.5)
+    tilted = pack_qa(tok, [pairs], P=3, device="cpu", first_token_shares=[[0.5, 0.5]])
     assert torch.equal(even.tgt, tilted.tgt)
     answering = (even.tgt[0] != -100).nonzero()[:, 0].tolist()
     firsts = [t for t in answering if even.tgt[0, t - 1] == -100]        # each pair's first answer position
@@ -55,6 +56,20 @@ def test_first_token_share_moves_weight_to_where_an_answer_and_a_rejection_part_
     for b in (even, tilted):                                              # every pair still weighs the same
         w = b.w[0] * (b.tgt[0] != -100)
         assert abs(w[:long_first].sum().item() - 0.5) < 1e-6 and abs(w[long_first:].sum().item() - 0.5) < 1e-6
+    only_second = pack_qa(tok, [pairs], P=3, device="cpu", first_token_shares=[[0.0, 0.5]])
+    first_pair = [t for t in answering if t < long_first]
+    second_pair = [t for t in answering if t >= long_first]
+    assert torch.equal(only_second.w[0, first_pair], even.w[0, first_pair])
+    assert torch.equal(only_second.w[0, second_pair], tilted.w[0, second_pair])
+
+
+def test_false_premise_questions_are_those_rejected_somewhere_and_every_shape_colour():
+    clips = [{"qa": [{"subset": "negative", "q": "Where is the sounding object?", "a": "There is no sounding object."},
+                     {"subset": "tasks", "q": "When does the sound event start and end?", "a": "0.5 s to 1.5 s"}]},
+             {"qa": [{"subset": "tasks", "q": "Where is the sounding object?", "a": "top left"}]}]
+    qs = false_premise_questions(clips)
+    assert "Where is the sounding object?" in qs and "What colour is the square?" in qs
+    assert "When does the sound event start and end?" not in qs                # times keep even weights
 
 
 def test_all_stages_run_resume_and_answer(tmp_path, capsys):

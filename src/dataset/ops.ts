@@ -7,6 +7,8 @@ import type { AvuSample, HistoryEntry, QaItem, QaStatus } from './record';
 export interface QaState {
   status: QaStatus;
   edit: { a: string; at: string } | null;
+  /** The reject reason, when the item is rejected with one. */
+  reason?: string;
 }
 
 export type ReviewAction = 'accept' | 'reject' | 'edit' | 'reset';
@@ -39,13 +41,17 @@ export function opRecordId(op: StoreOp): string {
 
 export function qaState(item: QaItem | undefined): QaState {
   if (!item) return { status: 'pending', edit: null };
-  return { status: item.status, edit: item.edit ? { a: item.edit.a, at: item.edit.at } : null };
+  const s: QaState = { status: item.status, edit: item.edit ? { a: item.edit.a, at: item.edit.at } : null };
+  if (item.reason !== undefined) s.reason = item.reason;
+  return s;
 }
 
 function setState(item: QaItem, state: QaState): void {
   item.status = state.status;
   if (state.edit) item.edit = { a: state.edit.a, at: state.edit.at };
   else delete item.edit;
+  if (state.reason !== undefined) item.reason = state.reason;
+  else delete item.reason;
 }
 
 function isReviewed(item: QaItem): boolean {
@@ -65,6 +71,9 @@ export function applyEntry(record: AvuSample | undefined, entry: JournalEntry): 
   if (record && record.history.some((h) => h.op === entry.id)) return record;
   const hist: HistoryEntry = { at: entry.at, action: op.kind, op: entry.id };
   if (op.kind === 'put') {
+    // Which model (re-)captioned the clip: the history says so.
+    hist.after = { model: { name: String(op.record.model?.name), version: String(op.record.model?.version) } };
+    if (record) hist.action = 'recaption';
     const next: AvuSample = structuredClone(op.record);
     if (record) {
       // A re-caption replaces pending items only: anything a person accepted, rejected or edited stays.
@@ -148,9 +157,11 @@ export function asQaState(v: unknown): QaState | undefined {
   const o = v as Record<string, unknown>;
   if (o.status !== 'pending' && o.status !== 'accepted' && o.status !== 'rejected') return undefined;
   const e = o.edit;
-  if (e === null || e === undefined) return { status: o.status, edit: null };
+  if (o.reason !== undefined && typeof o.reason !== 'string') return undefined;
+  const withReason = (s: QaState): QaState => (typeof o.reason === 'string' ? { ...s, reason: o.reason } : s);
+  if (e === null || e === undefined) return withReason({ status: o.status, edit: null });
   if (typeof e === 'object' && typeof (e as { a?: unknown }).a === 'string' && typeof (e as { at?: unknown }).at === 'string')
-    return { status: o.status, edit: { a: (e as { a: string }).a, at: (e as { at: string }).at } };
+    return withReason({ status: o.status, edit: { a: (e as { a: string }).a, at: (e as { at: string }).at } });
   return undefined;
 }
 

@@ -30,6 +30,8 @@ export interface QaItem {
   origin: QaOrigin;
   status: QaStatus;
   edit?: { a: string; at: string };
+  /** Why a person rejected the item (optional; only on rejected items). */
+  reason?: string;
 }
 
 export interface Scores {

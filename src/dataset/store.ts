@@ -185,17 +185,24 @@ export class AvuStore {
     this.commit(ops);
   }
 
-  /** Accepts, rejects, resets or edits (with `editText`) one Q&A item. */
-  review(recordId: string, qaId: string, action: ReviewAction, editText?: string): AvuSample {
+  /**
+   * Accepts, rejects, resets or edits one Q&A item. `text`: the new answer of an edit (required), or the
+   * reason of a reject (optional).
+   */
+  review(recordId: string, qaId: string, action: ReviewAction, text?: string): AvuSample {
     const rec = this.mustLoad(recordId);
     const item = rec.qa.find((q) => q.id === qaId);
     if (!item) throw new DatasetError('no-qa', `Record ${recordId} has no Q&A item ${qaId}.`);
     const after: QaItem = { ...item };
     delete after.edit;
+    delete after.reason;
     const at = this.nextAt();
+    const editText = action === 'edit' ? text : undefined;
     if (action === 'accept') after.status = 'accepted';
-    else if (action === 'reject') after.status = 'rejected';
-    else if (action === 'reset') after.status = 'pending';
+    else if (action === 'reject') {
+      after.status = 'rejected';
+      if (text !== undefined && text.trim() !== '') after.reason = text.trim();
+    } else if (action === 'reset') after.status = 'pending';
     else {
       if (editText === undefined || editText.trim() === '')
         throw new DatasetError('empty-edit', 'An edit needs the new answer text; it was empty.');

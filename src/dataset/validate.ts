@@ -35,6 +35,7 @@ function checkQa(v: unknown, i: number): string | null {
   if (v.origin !== 'model' && v.origin !== 'human' && v.origin !== 'task') return `${w}.origin is not model, human or task`;
   if (v.status !== 'pending' && v.status !== 'accepted' && v.status !== 'rejected') return `${w}.status is not pending, accepted or rejected`;
   if (v.edit !== undefined && (!isObj(v.edit) || !isStr(v.edit.a) || !isStr(v.edit.at))) return `${w}.edit must be {a, at}`;
+  if (v.reason !== undefined && !isStr(v.reason)) return `${w}.reason must be a string`;
   return null;
 }
 

@@ -26,7 +26,10 @@ export interface ClipFeatures {
 export type FeatureExtractor = (clip: string, opts: { signal?: AbortSignal }) => Promise<ClipFeatures>;
 
 /** Which prompt a streamed token belongs to. */
-export type Stage = { kind: 'caption'; modality: Modality } | { kind: 'meta'; modality: 'audio' | 'visual' } | { kind: 'qa'; id: string };
+export type Stage =
+  | { kind: 'caption'; modality: Modality }
+  | { kind: 'meta'; modality: 'audio' | 'visual' }
+  | { kind: 'qa'; id: string; q: string; subset: Subset; modality: Modality };
 
 export interface AnnotateOptions extends SamplingOptions {
   signal?: AbortSignal;
@@ -214,7 +217,7 @@ export class DolphinPipeline {
           asked.push({ id: `q${String(i).padStart(2, '0')}${j ? `-${j}` : ''}`, subset: tpl.subset as Subset, modality, q, origin: 'model', status: 'pending' });
         }
       }
-      const answers = await runAll(asked.map((item) => ({ stage: { kind: 'qa', id: item.id }, question: item.q })));
+      const answers = await runAll(asked.map((item) => ({ stage: { kind: 'qa', id: item.id, q: item.q, subset: item.subset, modality: item.modality }, question: item.q })));
       const qa: QaItem[] = asked.map((item, k) => ({ id: item.id, subset: item.subset, modality: item.modality, q: item.q, a: answers[k] ?? '', origin: item.origin, status: item.status }));
       const t6 = performance.now();
       // The dataset's rules (src/dataset/consistency.ts); `avu rules` may recompute them with other thresholds.

@@ -1,8 +1,8 @@
 // The whole test run, in order: unit tests (node:test), trainer tests (pytest), the integration suite inside a
-// real VS Code (code-server), the Playwright smoke test. Each stage runs in its own process group with a time
+// real VS Code (code-server), the Playwright smoke test, the packaged .vsix installed into code-server. Each stage runs in its own process group with a time
 // limit; its counts are parsed from its output (or its result file), and the run ends with exactly one line
 // "N passed, N failed" summed over all stages. Exit code: 0 only when nothing failed.
-// Usage: node scripts/test-all.mjs [--only unit,pytest,integration,e2e]
+// Usage: node scripts/test-all.mjs [--only unit,pytest,integration,e2e,package]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,6 +116,16 @@ const stages = [
     async run() {
       const file = join(scratch, 'e2e.json');
       const r = await runStage(process.execPath, ['--import', 'tsx', 'test/e2e/smoke.e2e.ts'], { env: { AVU_RESULT_FILE: file }, timeoutMs: minutes(6) });
+      const res = readResult(file);
+      return { r, passed: res?.passed ?? 0, failed: res?.failed ?? 0, parsed: res !== undefined };
+    },
+  },
+  {
+    // npm run package (a production build into dist/), then the .vsix installed into code-server and activated.
+    name: 'package',
+    async run() {
+      const file = join(scratch, 'package.json');
+      const r = await runStage(process.execPath, ['--import', 'tsx', 'test/package/vsix.e2e.ts'], { env: { AVU_RESULT_FILE: file }, timeoutMs: minutes(8) });
       const res = readResult(file);
       return { r, passed: res?.passed ?? 0, failed: res?.failed ?? 0, parsed: res !== undefined };
     },

@@ -17,6 +17,8 @@ export interface CodeServerOptions {
   workspaceTrust?: boolean;
   /** Extra environment for the server and so for the extension host (e.g. AVU_TEST_SUMMARY). */
   env?: Record<string, string>;
+  /** Installed extensions to load (e.g. where `--install-extension` put the .vsix); kept by stop(). Default: an empty folder. */
+  extensionsDir?: string;
 }
 
 export interface CodeServer {
@@ -24,8 +26,8 @@ export interface CodeServer {
   /** The temp folder holding this run's state; removed by stop(). */
   dir: string;
   log: string;
-  /** Workbench URL opening `folder` with the extension under development (and optionally the test suite). */
-  workbenchUrl(folder: string, payload: { extensionDevelopmentPath: string; extensionTestsPath?: string }): string;
+  /** Workbench URL opening `folder` with the extension under development (and optionally the test suite); without a payload, only the installed extensions load. */
+  workbenchUrl(folder: string, payload?: { extensionDevelopmentPath: string; extensionTestsPath?: string }): string;
   stop(): Promise<void>;
 }
 
@@ -106,7 +108,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
   const out = openSync(log, 'a');
   const args = [
     '--bind-addr', host, '--auth', 'none', '--config', join(dir, 'config.yaml'),
-    '--user-data-dir', join(dir, 'user'), '--extensions-dir', join(dir, 'exts'),
+    '--user-data-dir', join(dir, 'user'), '--extensions-dir', opts.extensionsDir ?? join(dir, 'exts'),
     '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
     ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
   ];
@@ -152,6 +154,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     log,
     stop,
     workbenchUrl(folder, payload) {
+      if (!payload) return `http://${host}/?folder=${encodeURIComponent(folder)}`;
       const entries: [string, string][] = [['extensionDevelopmentPath', remote(payload.extensionDevelopmentPath)]];
       if (payload.extensionTestsPath) entries.push(['extensionTestsPath', remote(payload.extensionTestsPath)]);
       return `http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(entries))}`;

@@ -1,6 +1,7 @@
 // The dataset engine's public surface: the store, records, rules, tasks and exports.
 export * from './record';
 export { AvuStore, type StoreOptions, type RecordSummary, type StoreProblem } from './store';
+export { STORE_DIR, clipPathInDataset, findDatasetRoot, requireClipInDataset } from './dataset-root';
 export { createSample, recordIdForClip, type SampleInit } from './sample';
 export { checkRecord, isValidRecordId } from './validate';
 export { REVIEW_ACTIONS, type ReviewAction, type RecordPatch, type QaState } from './ops';

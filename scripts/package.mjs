@@ -85,6 +85,8 @@ function stage(dir, withFfmpeg) {
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   cpSync(join(root, 'README.md'), join(dir, 'README.md'));
   for (const f of ['extension.js', 'webview.js']) cpSync(join(root, 'dist', f), join(dir, 'dist', f));
+  // The webview's styles and the extension's icons (the review editor serves media/ to its webview).
+  if (existsSync(join(root, 'media'))) cpSync(join(root, 'media'), join(dir, 'media'), { recursive: true });
   cpSync(join(root, 'models', 'dolphin-tiny'), join(dir, 'models', 'dolphin-tiny'), { recursive: true });
   const packages = closure(runtime);
   for (const src of packages) {

@@ -127,7 +127,8 @@ async function main(): Promise<number> {
       if (bad.length) throw new Error(`unexpected files: ${bad.slice(0, 8).join(', ')}${bad.length > 8 ? ` and ${bad.length - 8} more` : ''}`);
       const manifest = JSON.parse(readFileSync(join(installed, 'models/dolphin-tiny/manifest.json'), 'utf8')) as { files: Record<string, string> };
       const needed = [
-        'package.json', 'dist/extension.js',
+        'package.json', 'dist/extension.js', 'dist/webview.js',
+        ...(existsSync(join(REPO_ROOT, 'media')) ? filesUnder(join(REPO_ROOT, 'media')).map((f) => `media/${f}`) : []),
         'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
         'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
         'node_modules/onnxruntime-common/dist/cjs/index.js',

@@ -1,5 +1,6 @@
 // Composition root of the extension host side: creates the parts and hands their ownership to VS Code.
 import * as vscode from 'vscode';
+import type { AvuSample } from '../dataset/record';
 import { Disposable } from './disposable';
 import { MediaCommands } from './media-commands';
 import { DatasetRegistry } from './dataset-registry';
@@ -29,15 +30,27 @@ class AvuExtension extends Disposable {
   }
 }
 
-/** What activate returns: for tests and other extensions (the status bar text, the open stores). */
+/** What activate returns: for tests and other extensions. */
 export interface AvuApi {
+  /** The status bar item's text (model, device, progress). */
   statusText(): string;
+  /** What the review panel of an open clip draws: the store's record, and whether undo / redo apply. */
+  reviewState(uri: vscode.Uri): Promise<{ record: AvuSample | undefined; canUndo: boolean; canRedo: boolean; open: boolean }>;
 }
 
 export function activate(context: vscode.ExtensionContext): AvuApi {
   const ext = new AvuExtension(context);
   context.subscriptions.push(ext);
-  return { statusText: () => ext.models.statusText };
+  return {
+    statusText: () => ext.models.statusText,
+    reviewState: async (uri) => {
+      const doc = ext.editor.documentFor(uri);
+      const loc = ext.registry.locate(uri);
+      const store = await ext.registry.store(loc.root);
+      const id = store.idForClip(loc.rel);
+      return { record: id ? store.get(id) : undefined, canUndo: !!id && store.canUndo(id), canRedo: !!id && store.canRedo(id), open: !!doc };
+    },
+  };
 }
 
 export function deactivate(): void {}

@@ -7,6 +7,7 @@ const commands: Record<string, () => Promise<Command>> = {
   probe: async () => (await import('./commands/probe')).command,
   features: async () => (await import('./commands/features')).command,
   caption: async () => (await import('./commands/caption')).command,
+  review: async () => (await import('./commands/review')).command,
   eval: async () => (await import('./commands/eval')).command,
   rules: async () => (await import('./commands/rules')).command,
   tasks: async () => (await import('./commands/tasks')).command,
@@ -22,7 +23,8 @@ function usage(): string {
     'Commands:',
     '  probe <clip> [--json]                      media information',
     '  features <clip> --out <dir>                the 8 frames, 8 spectrograms and features.json of a clip',
-    '  caption <clip|dir> [--model DIR] [--device auto|cpu|cuda|webgpu] [--shard i/n] [--json]',
+    '  caption <clip|dir> [--model DIR] [--device auto|cpu|cuda|webgpu] [--shard i/n] [--dataset DIR] [--no-store] [--json]',
+    '  review <dataset> [--clip C] [--qa ID] accept|reject|edit|reset | --undo | --redo | --accept-all | --list',
     '  eval --model DIR --set <dir> [--json]      accuracy per subset, negatives, audio reliance',
     '  rules <dataset> [--json]                   consistency subsets, scores and filtering',
     '  tasks import --format ave|llp|avqa|avl|avs <file> --dataset <dir>',
@@ -65,6 +67,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  // `avu review DIR --list | head`: a reader that goes away ends the output, not with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const io: CliIo = {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

@@ -5,7 +5,45 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { isJournalEntry, type JournalEntry } from './ops';
+import { DatasetError } from '../core/errors';
+import { journalEntryProblem, type JournalEntry } from './ops';
+
+/**
+ * The file-system calls through which the store writes (journal appends, atomic files, exports). Tests
+ * replace members to simulate a disk that fills up part-way through a write; nothing else should.
+ */
+export const storeIo = {
+  writeSync: (fd: number, buf: Buffer, off: number, len: number): number => fs.writeSync(fd, buf, off, len),
+  fsyncSync: (fd: number): void => fs.fsyncSync(fd),
+  fdatasyncSync: (fd: number): void => fs.fdatasyncSync(fd),
+};
+
+const IO_ADVICE: Record<string, string> = {
+  ENOSPC: 'the disk is full; free some space and try again',
+  EDQUOT: 'the disk quota is used up; free some space and try again',
+  EACCES: 'permission denied; give your user write access to it (or run as its owner) and try again',
+  EPERM: 'the operation is not permitted; check the permissions of the folder and try again',
+  EROFS: 'the file system is read-only; copy the dataset to a writable place and try again',
+};
+
+/**
+ * An AvuError for a failed file-system call: one sentence naming the file and what to do. Errors that
+ * already are DatasetErrors, and codes with no advice, pass through unchanged.
+ */
+export function ioError(err: unknown, file: string, doing: string): unknown {
+  if (err instanceof DatasetError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const advice = code ? IO_ADVICE[code] : undefined;
+  if (!advice) return err;
+  const kind = code === 'ENOSPC' || code === 'EDQUOT' ? 'disk-full' : code === 'EROFS' ? 'read-only' : 'no-permission';
+  return new DatasetError(kind, `Could not ${doing} ${file}: ${advice} (nothing already acknowledged was lost).`, { cause: err });
+}
+
+/** Writes all of `buf` at the fd's position (the loop a short write needs). */
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += storeIo.writeSync(fd, buf, off, buf.length - off);
+}
 
 export function frameLine(entry: JournalEntry): string {
   const json = JSON.stringify(entry);
@@ -21,6 +59,8 @@ export interface BadLine {
 
 export interface JournalRead {
   entries: JournalEntry[];
+  /** Byte offset of each entry's line in its file (same order as `entries`). */
+  offsets: number[];
   bad: BadLine[];
   /** Bytes after the last '\n': an append in flight, or one cut short by a crash. */
   tail: string;
@@ -39,7 +79,8 @@ function parseLine(line: string): JournalEntry | string {
   } catch {
     return 'the line is not JSON';
   }
-  return isJournalEntry(v) ? v : 'the line is not a store action';
+  const problem = journalEntryProblem(v);
+  return problem === null ? (v as JournalEntry) : `the line is not a valid store action: ${problem}`;
 }
 
 /** Reads a journal from `fromOffset` (0: the whole file). A missing file reads as empty. */
@@ -62,10 +103,11 @@ export function readJournal(file: string, fromOffset = 0): JournalRead {
       fs.closeSync(fd);
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], bad: [], tail: '', endOffset: fromOffset };
-    throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], offsets: [], bad: [], tail: '', endOffset: fromOffset };
+    throw ioError(err, file, 'read the journal');
   }
   const entries: JournalEntry[] = [];
+  const offsets: number[] = [];
   const bad: BadLine[] = [];
   let start = 0;
   for (;;) {
@@ -75,40 +117,90 @@ export function readJournal(file: string, fromOffset = 0): JournalRead {
     if (text.trim() !== '') {
       const r = parseLine(text);
       if (typeof r === 'string') bad.push({ offset: fromOffset + start, text, reason: r });
-      else entries.push(r);
+      else {
+        entries.push(r);
+        offsets.push(fromOffset + start);
+      }
     }
     start = nl + 1;
   }
-  return { entries, bad, tail: buf.toString('utf8', start), endOffset: fromOffset + start };
+  return { entries, offsets, bad, tail: buf.toString('utf8', start), endOffset: fromOffset + start };
 }
 
-/** Appends framed entries to one journal file; `append` returns once the bytes are on disk. */
+/**
+ * Appends framed entries to one journal file; `append` returns once the bytes are on disk. An append
+ * that fails part-way (a full disk) is cut back to where it started, so the file keeps ending with a
+ * complete line and the next action is never glued to a torn one; until that cut succeeds nothing more
+ * is appended.
+ */
 export class JournalWriter {
   private fd: number;
+  /** Length of the file up to its last complete line of ours: where the next append starts. */
+  private size: number;
+  /** A failed append may have left bytes after `size`; they must go before anything else is written. */
+  private torn = false;
   constructor(readonly file: string) {
     const existed = fs.existsSync(file);
-    this.fd = fs.openSync(file, 'a');
+    try {
+      this.fd = fs.openSync(file, 'a');
+    } catch (err) {
+      throw ioError(err, file, 'open the journal');
+    }
     // A torn tail left by an earlier crash of this same file name would glue onto our first line.
-    const size = fs.fstatSync(this.fd).size;
-    if (size > 0) {
+    this.size = fs.fstatSync(this.fd).size;
+    if (this.size > 0) {
       const last = Buffer.alloc(1);
       const rfd = fs.openSync(file, 'r');
       try {
-        fs.readSync(rfd, last, 0, 1, size - 1);
+        fs.readSync(rfd, last, 0, 1, this.size - 1);
       } finally {
         fs.closeSync(rfd);
       }
-      if (last[0] !== 0x0a) fs.writeSync(this.fd, '\n');
+      if (last[0] !== 0x0a) {
+        this.size = this.endTornLine();
+      }
     }
     if (!existed) fsyncDir(path.dirname(file));
   }
 
+  /** Ends a torn last line left by a crash with '\n' (it then reads as one bad line, not glued to ours). */
+  private endTornLine(): number {
+    try {
+      writeAll(this.fd, Buffer.from('\n'));
+      storeIo.fdatasyncSync(this.fd);
+    } catch (err) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+      throw ioError(err, this.file, 'repair the end of the journal');
+    }
+    return fs.fstatSync(this.fd).size;
+  }
+
   append(entries: readonly JournalEntry[]): void {
     if (entries.length === 0) return;
+    if (this.fd < 0) throw new DatasetError('journal-closed', `The journal ${this.file} is closed; reopen the dataset and try again.`);
     const data = Buffer.from(entries.map(frameLine).join(''), 'utf8');
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
-    fs.fdatasyncSync(this.fd);
+    if (this.torn) this.cutBack();
+    try {
+      writeAll(this.fd, data);
+      storeIo.fdatasyncSync(this.fd);
+    } catch (err) {
+      // Part of the line may be in the file: cut it back to where this append started.
+      this.torn = true;
+      try {
+        this.cutBack();
+      } catch {
+        // Still torn; the next append tries again before it writes, and a reader ignores the torn tail.
+      }
+      throw ioError(err, this.file, 'record the action in the journal');
+    }
+    this.size += data.length;
+  }
+
+  private cutBack(): void {
+    fs.ftruncateSync(this.fd, this.size);
+    storeIo.fdatasyncSync(this.fd);
+    this.torn = false;
   }
 
   close(): void {
@@ -132,14 +224,17 @@ export function fsyncDir(dir: string): void {
 /** Writes a file so that readers see either the old or the new content, never a mix: tmp, fsync, rename. */
 export function writeFileAtomic(file: string, data: string, tmpDir: string, tag: string): void {
   const tmp = path.join(tmpDir, `${path.basename(file)}.${tag}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    const buf = Buffer.from(data, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      writeAll(fd, Buffer.from(data, 'utf8'));
+      storeIo.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true }); // no partial file left behind; the old one is untouched
+    throw ioError(err, file, 'write');
   }
-  fs.renameSync(tmp, file);
 }

@@ -57,9 +57,13 @@ export class DirLock {
         try {
           fs.writeSync(fd, JSON.stringify(info));
           fs.fsyncSync(fd);
-        } finally {
+        } catch (err) {
+          // A full disk: a half-written lock would stall everyone for seconds; take it back.
           fs.closeSync(fd);
+          fs.rmSync(this.file, { force: true });
+          throw err;
         }
+        fs.closeSync(fd);
         this.token = token;
         return true;
       } catch (err) {

@@ -2,6 +2,7 @@
 // applied to the record after. Applying is idempotent (an op whose id is already in the record's
 // history is skipped), so replaying a journal after a crash, twice, or from two processes is safe.
 import type { AvuSample, HistoryEntry, QaItem, QaStatus } from './record';
+import { checkRecord, hasControlChars, isValidRecordId, patchProblem, qaItemProblem, qaStateProblem } from './validate';
 
 /** The part of a Q&A item that review actions change. */
 export interface QaState {
@@ -165,25 +166,59 @@ export function asQaState(v: unknown): QaState | undefined {
   return undefined;
 }
 
-/** Cheap structural check of a journal entry read back from disk (its checksum already matched). */
-export function isJournalEntry(v: unknown): v is JournalEntry {
-  if (v === null || typeof v !== 'object') return false;
+/**
+ * Why a value read back from a journal (or about to be written to one) is not a store action, or null.
+ * A checksum only detects tearing, and journals travel with shared datasets, so a replayed action gets
+ * the same checks as a live one: ids that are file names inside .avu/records, a whole valid record for
+ * a put (clip inside the dataset), complete review states, patches of the derived fields only.
+ */
+export function journalEntryProblem(v: unknown): string | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'it is not an object';
   const e = v as Record<string, unknown>;
-  if (typeof e.id !== 'string' || typeof e.at !== 'string' || e.op === null || typeof e.op !== 'object') return false;
+  if (typeof e.id !== 'string' || e.id === '' || e.id.length > 300 || hasControlChars(e.id)) return 'its id is missing or not a plain string';
+  if (typeof e.at !== 'string' || Number.isNaN(Date.parse(e.at))) return 'its time (at) is missing or not a date';
+  if (e.op === null || typeof e.op !== 'object' || Array.isArray(e.op)) return 'its op is missing';
   const op = e.op as Record<string, unknown>;
-  switch (op.kind) {
-    case 'put':
-      return op.record !== null && typeof op.record === 'object';
-    case 'review':
-      return typeof op.recordId === 'string' && typeof op.qaId === 'string' && typeof op.after === 'object' && op.after !== null;
-    case 'addQa':
-      return typeof op.recordId === 'string' && typeof op.item === 'object' && op.item !== null;
-    case 'patch':
-      return typeof op.recordId === 'string' && typeof op.patch === 'object' && op.patch !== null;
-    case 'undo':
-    case 'redo':
-      return typeof op.recordId === 'string' && typeof op.qaId === 'string' && asQaState(op.state) !== undefined;
-    default:
-      return false;
+  if (op.kind !== 'put') {
+    if (typeof op.recordId !== 'string' || !isValidRecordId(op.recordId)) return 'its record id is missing or not a valid record id';
   }
+  const qaIdOk = (x: unknown): boolean => typeof x === 'string' && x !== '' && x.length <= 200 && !hasControlChars(x);
+  switch (op.kind) {
+    case 'put': {
+      const c = checkRecord(op.record);
+      return c.ok ? null : `its record is not valid: ${c.error}`;
+    }
+    case 'review': {
+      if (!qaIdOk(op.qaId)) return 'its Q&A id is missing';
+      if (!(REVIEW_ACTIONS as readonly unknown[]).includes(op.action)) return `its action is not one of ${REVIEW_ACTIONS.join(', ')}`;
+      const b = qaStateProblem(op.before, 'before');
+      if (b) return `its ${b}`;
+      const a = qaItemProblem(op.after, 'after');
+      if (a) return `its ${a}`;
+      if ((op.after as QaItem).id !== op.qaId) return 'its after.id is not its Q&A id';
+      return null;
+    }
+    case 'addQa': {
+      const a = qaItemProblem(op.item, 'item');
+      return a ? `its ${a}` : null;
+    }
+    case 'patch': {
+      if (typeof op.action !== 'string' || op.action === '' || op.action.length > 100 || hasControlChars(op.action)) return 'its action name is missing';
+      return patchProblem(op.patch);
+    }
+    case 'undo':
+    case 'redo': {
+      if (!qaIdOk(op.qaId)) return 'its Q&A id is missing';
+      if (typeof op.target !== 'string' || op.target === '') return 'its target is missing';
+      const st = qaStateProblem(op.state, 'state');
+      return st ? `its ${st}` : null;
+    }
+    default:
+      return `its kind '${String(op.kind).slice(0, 20)}' is not put, review, addQa, patch, undo or redo`;
+  }
+}
+
+/** Structural check of a journal entry read back from disk (its checksum already matched). */
+export function isJournalEntry(v: unknown): v is JournalEntry {
+  return journalEntryProblem(v) === null;
 }

@@ -3,6 +3,7 @@
 // the CLI and the extension show.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ioError } from './journal';
 
 export type ProblemKind = 'corrupt-record' | 'bad-journal-line' | 'torn-journal-tail' | 'orphan-action';
 
@@ -62,27 +63,65 @@ export class Quarantine {
 
   /** Moves a record file aside. Returns false when it vanished first (another process moved it). */
   moveFile(file: string, reason: string): boolean {
-    fs.mkdirSync(this.dir, { recursive: true });
     const dest = path.join(this.dir, `${path.basename(file)}.${Date.now()}-${process.pid}`);
     try {
+      fs.mkdirSync(this.dir, { recursive: true });
       fs.renameSync(file, dest);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
+      throw ioError(err, file, 'move aside the broken record file');
     }
-    fs.writeFileSync(`${dest}.reason.txt`, reason + '\n');
+    try {
+      fs.writeFileSync(`${dest}.reason.txt`, reason + '\n');
+    } catch {
+      // A full disk: the file is aside all the same, and the problem below says why.
+    }
     this.push({ kind: 'corrupt-record', file: this.rel(file), detail: reason, keptAt: this.rel(dest) });
     return true;
   }
 
-  /** Copies text aside once per (file, offset, kind); later sightings of the same line are not repeated. */
-  keepText(kind: ProblemKind, file: string, offset: number, text: string, reason: string): void {
+  /**
+   * Copies text aside once per (file, offset, kind); later sightings of the same line are not repeated.
+   * Returns false when the copy could not be written (a full disk): the problem is still reported, with
+   * the original file as where it is kept, and a later call tries again.
+   */
+  keepText(kind: ProblemKind, file: string, offset: number, text: string, reason: string): boolean {
     const key = `${kind}:${path.basename(file)}:${offset}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    fs.mkdirSync(this.dir, { recursive: true });
+    if (this.seen.has(key)) return true;
     const dest = path.join(this.dir, `${path.basename(file)}@${offset}.${kind}.txt`);
-    if (!fs.existsSync(dest)) fs.writeFileSync(dest, `${reason}\n${text}\n`);
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      if (!fs.existsSync(dest)) fs.writeFileSync(dest, `${reason}\n${text}\n`);
+    } catch {
+      fs.rmSync(dest, { force: true });
+      this.push({ kind, file: this.rel(file), detail: `${reason} (byte ${offset}; not yet copied aside)`, keptAt: this.rel(file) });
+      return false;
+    }
+    this.seen.add(key);
+    const pendingCopy = this.problems.findIndex((p) => p.kind === kind && p.keptAt === this.rel(file) && p.detail.includes(`(byte ${offset}; not yet`));
+    if (pendingCopy >= 0) this.problems.splice(pendingCopy, 1);
     this.push({ kind, file: this.rel(file), detail: `${reason} (byte ${offset})`, keptAt: this.rel(dest) });
+    return true;
+  }
+
+  /** Drops the notes of one kind kept for a journal (its actions have all been applied since). */
+  forgetNotes(journalName: string, kind: ProblemKind): void {
+    const prefix = `${journalName}@`;
+    const suffix = `.${kind}.txt`;
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (!n.startsWith(prefix) || !n.endsWith(suffix)) continue;
+      const full = path.join(this.dir, n);
+      fs.rmSync(full, { force: true });
+      const rel = this.rel(full);
+      const i = this.problems.findIndex((p) => p.keptAt === rel);
+      if (i >= 0) this.problems.splice(i, 1);
+      this.seen.delete(`${kind}:${journalName}:${n.slice(prefix.length, -suffix.length)}`);
+    }
   }
 }

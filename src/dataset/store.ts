@@ -40,11 +40,11 @@ import { DatasetError, throwIfAborted } from '../core/errors';
 import type { AvuSample, QaItem } from './record';
 import { readIndexFile, sameStamp, stampOf, writeIndexFile, type Stamp } from './index-file';
 import { canonicalRecordJson } from './canonical';
-import { JournalWriter, fsyncDir, readJournal, writeFileAtomic } from './journal';
+import { JournalWriter, fsyncDir, ioError, readJournal, writeFileAtomic } from './journal';
 import { DirLock } from './lock';
 import { deletableJournals, newWriterId } from './journal-names';
 import {
-  applyEntry, asQaState, opRecordId, qaState, undoRedoTargets,
+  applyEntry, asQaState, journalEntryProblem, opRecordId, qaState, undoRedoTargets,
   type JournalEntry, type RecordPatch, type ReviewAction, type StoreOp,
 } from './ops';
 import { Quarantine, type StoreProblem } from './quarantine';
@@ -105,17 +105,35 @@ export class AvuStore {
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
       throw new DatasetError('no-dataset', `The dataset folder ${root} does not exist; pass a folder of clips.`);
     const store = new AvuStore(path.resolve(root), opts);
-    for (const d of [store.recordsDir, store.journalDir, store.tmpDir]) fs.mkdirSync(d, { recursive: true });
+    for (const d of [store.recordsDir, store.journalDir, store.tmpDir]) {
+      try {
+        fs.mkdirSync(d, { recursive: true });
+      } catch (err) {
+        throw ioError(err, d, 'create the store folder');
+      }
+    }
+    // Journals are not ignored: they hold acknowledged actions not yet folded into records/, so a
+    // commit or copy made while a window is open keeps them (and a reader treats them as input).
     const ignore = path.join(store.avuDir, '.gitignore');
-    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, 'index.tsv\nlock\nlock.*\ntmp/\n');
+    try {
+      if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, 'index.tsv\nlock\nlock.*\ntmp/\n');
+    } catch {
+      // A convenience only; a full or read-only disk must not keep the dataset from opening.
+    }
     store.quarantine.loadExisting();
     store.readIndex();
     const parsed = await store.refresh(opts.signal);
-    if (parsed > 0 && store.lock.tryAcquire()) {
+    if (parsed > 0) {
       try {
-        store.writeIndex();
-      } finally {
-        store.lock.release();
+        if (store.lock.tryAcquire()) {
+          try {
+            store.writeIndex();
+          } finally {
+            store.lock.release();
+          }
+        }
+      } catch {
+        // The index is a cache: a full disk only makes the next open slower.
       }
     }
     return store;
@@ -259,6 +277,11 @@ export class AvuStore {
   private commit(ops: StoreOp[], at = this.nextAt()): AvuSample[] {
     if (!this.writer) this.writer = new JournalWriter(path.join(this.journalDir, `${this.writerId}.${this.segment}.jsonl`));
     const entries: JournalEntry[] = ops.map((op) => ({ id: `${this.writerId}:${++this.seq}`, at, op }));
+    // The checks a replayed line gets (journal.ts): what is written here will read back as valid.
+    for (const e of entries) {
+      const problem = journalEntryProblem(JSON.parse(JSON.stringify(e)));
+      if (problem !== null) throw new DatasetError('bad-action', `The ${e.op.kind} action on record ${String(opRecordId(e.op))} is not valid: ${problem}.`);
+    }
     this.writer.append(entries); // durable from here on
     this.ownCount += entries.length;
     const out: AvuSample[] = [];
@@ -326,19 +349,23 @@ export class AvuStore {
 
   private parseRecordFile(file: string, id: string, text: string): AvuSample | undefined {
     let v: unknown;
+    let reason: string | undefined;
     try {
       v = JSON.parse(text);
     } catch (err) {
-      this.quarantine.moveFile(file, `not valid JSON: ${(err as Error).message}`);
-      return undefined;
+      reason = `not valid JSON: ${(err as Error).message}`;
     }
-    const c = checkRecord(v);
-    const reason = !c.ok ? c.error : c.value.id !== id ? `its id '${c.value.id}' does not match the file name` : undefined;
-    if (reason !== undefined || !c.ok) {
-      this.quarantine.moveFile(file, `not a valid record: ${reason ?? 'invalid'}`);
-      return undefined;
+    if (reason === undefined) {
+      const c = checkRecord(v);
+      if (!c.ok) reason = `not a valid record: ${c.error}`;
+      else if (c.value.id !== id) reason = `not a valid record: its id '${c.value.id}' does not match the file name`;
+      else return c.value;
     }
-    return c.value;
+    const waiting = this.pending.get(id)?.length ?? 0;
+    const mend = `; mend it and put it back as .avu/records/${id}.json` +
+      (waiting > 0 ? `: the ${waiting} action(s) on it waiting in the journal then apply` : '');
+    this.quarantine.moveFile(file, reason + mend);
+    return undefined;
   }
 
   private addPending(id: string, e: JournalEntry): boolean {
@@ -456,7 +483,13 @@ export class AvuStore {
 
   /** Folds journals into record files. Returns false when another process holds the lock. */
   async compact(opts: { signal?: AbortSignal; waitMs?: number } = {}): Promise<boolean> {
-    if (!(await this.lock.acquire(opts.waitMs ?? 2000, opts.signal))) return false;
+    let got: boolean;
+    try {
+      got = await this.lock.acquire(opts.waitMs ?? 2000, opts.signal);
+    } catch (err) {
+      throw ioError(err, this.lock.file, 'take the compaction lock');
+    }
+    if (!got) return false;
     try {
       // Seal our segment: actions from now on go to a new one.
       this.writer?.close();
@@ -479,30 +512,45 @@ export class AvuStore {
           continue;
         }
         const file = this.recordFile(id);
-        writeFileAtomic(file, canonicalRecordJson(rec), this.tmpDir, this.writerId);
+        writeFileAtomic(file, canonicalRecordJson(rec), this.tmpDir, this.writerId); // names the file on ENOSPC/EACCES
         this.stamps.set(id, stampOf(fs.statSync(file)));
         this.sums.set(id, summarize(rec));
         this.pending.delete(id);
       }
       fsyncDir(this.recordsDir);
       if (!this.lock.stillHeld()) return false;
+      const orphanIds = new Set(orphans.map((e) => e.id));
       for (const name of deletable) {
         const file = path.join(this.journalDir, name);
         const read = readJournal(file);
         // Belt and braces: a file with an action this compaction has not seen stays for the next one.
         if (read.entries.some((e) => !this.pendingIds.has(e.id))) continue;
-        for (const b of read.bad) this.quarantine.keepText('bad-journal-line', file, b.offset, b.text, b.reason);
+        let kept = true;
+        for (const b of read.bad) kept = this.quarantine.keepText('bad-journal-line', file, b.offset, b.text, b.reason) && kept;
         if (read.tail.trim() !== '')
-          this.quarantine.keepText('torn-journal-tail', file, read.endOffset, read.tail, 'an action cut short by a crash, never applied');
-        const mine = new Set(read.entries.map((e) => e.id));
-        for (const o of orphans.filter((e) => mine.has(e.id)))
-          this.quarantine.keepText('orphan-action', file, 0, JSON.stringify(o), `an action on record ${opRecordId(o.op)}, which is missing or quarantined`);
+          kept = this.quarantine.keepText('torn-journal-tail', file, read.endOffset, read.tail, 'an action cut short by a crash, never applied') && kept;
+        // Actions on a record that is missing or quarantined (a hand edit broke it) stay in their journal,
+        // every one of them, until the record is mended or re-created; each is reported.
+        let orphaned = 0;
+        read.entries.forEach((e, i) => {
+          if (!orphanIds.has(e.id)) return;
+          orphaned++;
+          const rid = opRecordId(e.op);
+          this.quarantine.keepText('orphan-action', file, read.offsets[i] ?? 0, JSON.stringify(e),
+            `an action on record ${rid}, which is missing or quarantined; it stays in the journal and applies once .avu/records/${rid}.json is valid again`);
+        });
+        if (orphaned > 0 || !kept) continue;
         fs.rmSync(file, { force: true });
+        this.quarantine.forgetNotes(name, 'orphan-action'); // every action of this journal is in a record now
         this.journalOffsets.delete(name);
       }
       fsyncDir(this.journalDir);
       for (const t of fs.readdirSync(this.tmpDir)) fs.rmSync(path.join(this.tmpDir, t), { force: true });
-      this.writeIndex();
+      try {
+        this.writeIndex();
+      } catch {
+        // A cache: the records are written; a full disk only makes the next open slower.
+      }
       return true;
     } finally {
       this.lock.release();

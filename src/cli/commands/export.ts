@@ -5,6 +5,7 @@ import { parseCommandArgs } from '../command';
 import { UsageError } from '../../core/errors';
 import { AvuStore } from '../../dataset/store';
 import { EXPORT_FORMATS, exportDataset } from '../../dataset/export';
+import { checkExportTarget } from '../../dataset/export/common';
 
 const HELP = `Usage: avu export <dataset> --format llava|sharegpt|dpo --out <dir> [--json]
 
@@ -34,6 +35,7 @@ export const command: Command = {
     const format = EXPORT_FORMATS.find((f) => f === values.format);
     if (!format) throw new UsageError('bad-arguments', `--format must be one of ${EXPORT_FORMATS.join(', ')}.`);
     if (!values.out) throw new UsageError('bad-arguments', 'avu export needs --out <dir>, the folder for the export files.');
+    checkExportTarget(values.out, root); // refused before anything is read: .avu/, a file, a foreign folder
     const store = await AvuStore.open(root, { signal: ctx.signal });
     const m = exportDataset(store, format, values.out, { signal: ctx.signal });
     if (values.json) ctx.stdout(JSON.stringify(m, null, 2) + '\n');

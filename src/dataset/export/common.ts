@@ -4,8 +4,9 @@
 // manifest with counts, per-file sha256 and a content hash. No timestamps: two runs give the same bytes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
-import { throwIfAborted } from '../../core/errors';
+import { createHash, randomBytes } from 'node:crypto';
+import { DatasetError, throwIfAborted } from '../../core/errors';
+import { fsyncDir, ioError, storeIo } from '../journal';
 import { SUBSETS, type AvuSample, type QaItem, type Subset } from '../record';
 import { qaSubsetsFor } from '../consistency';
 import type { AvuStore } from '../store';
@@ -91,28 +92,135 @@ export function toJsonText(data: unknown): string {
   return JSON.stringify(data, null, 2) + '\n';
 }
 
+/**
+ * Refuses an export folder that is not one: inside the store (.avu/), an existing file, the dataset
+ * itself or a folder around it, or a folder holding anything but an earlier export (replacing it
+ * would delete those files). Returns the absolute target.
+ */
+export function checkExportTarget(outDir: string, datasetRoot: string): string {
+  const target = path.resolve(outDir);
+  const real = (p: string): string => {
+    // The real path of the nearest existing ancestor, with the rest appended (symlinks resolved).
+    const rest: string[] = [];
+    let cur = p;
+    for (;;) {
+      try {
+        return path.join(fs.realpathSync(cur), ...rest.reverse());
+      } catch {
+        const up = path.dirname(cur);
+        if (up === cur) return p;
+        rest.push(path.basename(cur));
+        cur = up;
+      }
+    }
+  };
+  const t = real(target);
+  const root = real(path.resolve(datasetRoot));
+  const inside = (child: string, parent: string): boolean => {
+    const r = path.relative(parent, child);
+    return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
+  };
+  if (inside(t, path.join(root, '.avu')))
+    throw new DatasetError('bad-out', `--out ${outDir} is inside the dataset's store folder .avu/; choose a folder outside it.`);
+  if (inside(root, t))
+    throw new DatasetError('bad-out', `--out ${outDir} is the dataset folder or holds it; choose a new folder for the export.`);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(target);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isDirectory()) throw new DatasetError('bad-out', `--out ${outDir} is an existing file, not a folder; choose a folder for the export.`);
+  if (st) {
+    const names = fs.readdirSync(target);
+    if (names.length > 0) {
+      let listed: Set<string> | undefined;
+      try {
+        const m = JSON.parse(fs.readFileSync(path.join(target, 'manifest.json'), 'utf8')) as Partial<ExportManifest>;
+        if (EXPORT_FORMATS.includes(m.format as ExportFormat) && Array.isArray(m.files))
+          listed = new Set(['manifest.json', ...m.files.map((f) => String(f?.name))]);
+      } catch {
+        listed = undefined;
+      }
+      const foreign = names.find((n) => !listed?.has(n));
+      if (foreign !== undefined)
+        throw new DatasetError('bad-out', `--out ${outDir} already holds files that are not an AVU export (${foreign}); choose a new or empty folder.`);
+    }
+  }
+  return target;
+}
+
+function writeDurable(file: string, text: string): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += storeIo.writeSync(fd, buf, off, buf.length - off);
+    storeIo.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes the export atomically: every file and the manifest go into a temporary folder beside the
+ * target, which then replaces the target by rename. A failure at any point leaves the previous export
+ * whole (its files and manifest agree) and no partial file.
+ */
 export function writeExport(
   outDir: string,
   datasetRoot: string,
   format: ExportFormat,
   files: ExportFile[],
   counts: Omit<ExportManifest['counts'], 'samples'>,
+  signal?: AbortSignal,
 ): ExportManifest {
-  fs.mkdirSync(outDir, { recursive: true });
-  const entries: ExportManifest['files'] = [];
-  const samples: Record<string, number> = {};
-  for (const f of files) {
-    const text = toJsonText(f.data);
-    fs.writeFileSync(path.join(outDir, f.name), text);
-    entries.push({ name: f.name, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
-    samples[f.name] = f.samples;
+  const target = checkExportTarget(outDir, datasetRoot);
+  const parent = path.dirname(target);
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = path.join(parent, `.${path.basename(target)}.avu-export-${tag}`);
+  const old = path.join(parent, `.${path.basename(target)}.avu-old-${tag}`);
+  let current = tmp;
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    fs.mkdirSync(tmp);
+    const entries: ExportManifest['files'] = [];
+    const samples: Record<string, number> = {};
+    for (const f of files) {
+      throwIfAborted(signal);
+      const text = toJsonText(f.data);
+      current = path.join(target, f.name);
+      writeDurable(path.join(tmp, f.name), text);
+      entries.push({ name: f.name, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
+      samples[f.name] = f.samples;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const contentHash = 'sha256:' + createHash('sha256').update(entries.map((e) => `${e.name}\0${e.sha256}\n`).join('')).digest('hex');
+    const mediaRoot = path.relative(target, path.resolve(datasetRoot)).split(path.sep).join('/') || '.';
+    const manifest: ExportManifest = { format, schemaVersion: 1, mediaRoot, counts: { ...counts, samples }, files: entries, contentHash };
+    current = path.join(target, 'manifest.json');
+    writeDurable(path.join(tmp, 'manifest.json'), toJsonText(manifest));
+    fsyncDir(tmp);
+    throwIfAborted(signal);
+    current = target;
+    if (fs.existsSync(target)) {
+      fs.renameSync(target, old);
+      try {
+        fs.renameSync(tmp, target);
+      } catch (err) {
+        fs.renameSync(old, target);
+        throw err;
+      }
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(tmp, target);
+    }
+    fsyncDir(parent);
+    return manifest;
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw ioError(err, current, 'write the export file');
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-  const contentHash = 'sha256:' + createHash('sha256').update(entries.map((e) => `${e.name}\0${e.sha256}\n`).join('')).digest('hex');
-  const mediaRoot = path.relative(path.resolve(outDir), path.resolve(datasetRoot)).split(path.sep).join('/') || '.';
-  const manifest: ExportManifest = { format, schemaVersion: 1, mediaRoot, counts: { ...counts, samples }, files: entries, contentHash };
-  fs.writeFileSync(path.join(outDir, 'manifest.json'), toJsonText(manifest));
-  return manifest;
 }
 
 export function countQa(groups: readonly ExportGroup[]): Record<Subset, number> {

@@ -28,7 +28,9 @@
  * place, and replaying them is idempotent.
  *
  * Corruption: a record file that is not valid JSON or not a valid record is moved to quarantine/
- * and reported in `problems`; a journal line whose checksum fails is copied there and skipped.
+ * and reported in `problems`; a journal line whose checksum fails, or that is not a valid action (the
+ * checks of a live one: journals travel with datasets), is copied there and skipped. Actions on a
+ * record that is broken or missing are never dropped: their journal stays until the record is mended.
  * Nothing else is affected.
  *
  * Scale: opening reads index.tsv and stats every record file; only changed files are parsed. Full

@@ -66,6 +66,7 @@ export type Intent =
   | { intent: 'command'; command: PanelCommand }
   | { intent: 'focus'; focus: Focus }
   | { intent: 'editCaption'; modality: Modality }
+  | { intent: 'acceptGroup'; subset: Subset }
   | { intent: 'draft'; text: string }
   | { intent: 'submit' }
   | { intent: 'cancel' }
@@ -196,7 +197,7 @@ function onCommand(s: ViewState, c: PanelCommand): Step {
       if (s.focus?.kind === 'caption') return openCaptionEditor(s, s.focus.modality);
       return openOnFocused(s, 'answer');
     case 'acceptGroup':
-      return acceptGroup(s);
+      return acceptFocusedGroup(s);
   }
 }
 
@@ -233,10 +234,13 @@ function openCaptionEditor(s: ViewState, modality: Modality): Step {
   return textOn({ ...s, editor: { kind: 'caption', modality, draft: s.record.captions[modality] }, focus: { kind: 'caption', modality }, notice: null });
 }
 
-function acceptGroup(s: ViewState): Step {
+function acceptFocusedGroup(s: ViewState): Step {
   const r = needFocused(s);
   if ('step' in r) return r.step;
-  const subset = r.item.subset;
+  return acceptGroup(s, r.item.subset);
+}
+
+function acceptGroup(s: ViewState, subset: Subset): Step {
   const pending = (s.record?.qa ?? []).filter((q) => q.subset === subset && q.status === 'pending');
   if (pending.length === 0) return only({ ...s, notice: `No pending items in ${subset}.` });
   return request(s, pending.map((q) => qaKey(q.id)), (requestId) => ({ type: 'acceptGroup', requestId, subset }));
@@ -250,6 +254,8 @@ function onIntent(s: ViewState, i: Intent): Step {
       return only({ ...s, focus: i.focus });
     case 'editCaption':
       return openCaptionEditor(s, i.modality);
+    case 'acceptGroup':
+      return s.editor ? only(s) : acceptGroup(s, i.subset);
     case 'draft':
       return only(s.editor ? { ...s, editor: { ...s.editor, draft: i.text } } : s);
     case 'submit':

@@ -81,7 +81,9 @@ test('J with no Q&A says so instead of doing nothing silently', () => {
 });
 
 test('accept posts a review with a fresh requestId; saving until the reply, status from the next record', () => {
-  let { s, sent } = run([withRecord(), cmd('next'), cmd('accept')], initialState({ firstRequestId: 41 }));
+  const first = run([withRecord(), cmd('next'), cmd('accept')], initialState({ firstRequestId: 41 }));
+  let s = first.s;
+  const sent = first.sent;
   assert.deepEqual(sent, [{ type: 'review', requestId: 41, qaId: 'm1', action: 'accept' }]);
   assert.ok(isSaving(s, qaKey('m1')));
   assert.equal(s.record?.qa.find((q) => q.id === 'm1')?.status, 'pending', 'the panel does not claim the change before the store has it');
@@ -131,7 +133,9 @@ test('acceptGroup targets only the pending items of the focused item\'s group', 
 
 test('edit opens a prefilled editor, tells the host typing started, and Enter saves the new answer', () => {
   const rec = sampleRecord([qa('m1', 'multi_qa', { edit: { a: 'edited before', at: '2025-01-01T00:00:00Z' } })]);
-  let { s, sent } = run([withRecord(rec), cmd('next'), cmd('edit')]);
+  const opened = run([withRecord(rec), cmd('next'), cmd('edit')]);
+  let s = opened.s;
+  const sent = opened.sent;
   assert.deepEqual(s.editor, { kind: 'answer', qaId: 'm1', draft: 'edited before' }, 'prefilled with the edited answer');
   assert.deepEqual(sent, [{ type: 'textInput', active: true }]);
   const done = run([{ intent: 'textFocus', active: true }, { intent: 'draft', text: '  A green diamond. ' }, { intent: 'submit' }], s);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on a new machine, end to end: build, then caption a bundled AVU-Synth clip with the bundled
-# tiny Dolphin (models/dolphin-tiny). Steps whose issue has not landed yet say so and the demo goes on.
+# The CLI demo, without VS Code: build, then probe, extract features from and caption a bundled AVU-Synth clip
+# with the bundled tiny Dolphin (models/dolphin-tiny). Steps whose issue has not landed yet say so and the demo
+# goes on. The main job (VS Code with the extension and the samples open) is scripts/main-job.sh.
 # Usage: bash scripts/demo.sh [clip]      (default: the first samples/avu-synth/*.mp4, else a generated clip)
 set -uo pipefail
 cd "$(dirname "$0")/.."

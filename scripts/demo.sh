@@ -31,7 +31,7 @@ step() {
 step probe "$clip"
 step features "$clip" --out "$out/features"
 if [ -f models/dolphin-tiny/manifest.json ]; then
-  step caption "$clip" --model models/dolphin-tiny
+  step caption "$clip" --model models/dolphin-tiny --no-store   # prints only: no .avu/ store beside the bundled samples
 else
   echo "(skipping caption: models/dolphin-tiny is not in this checkout yet)" >&2
 fi

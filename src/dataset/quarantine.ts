@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ioError } from './journal';
 
-export type ProblemKind = 'corrupt-record' | 'bad-journal-line' | 'torn-journal-tail' | 'orphan-action';
+export type ProblemKind = 'corrupt-record' | 'unreadable-record' | 'bad-journal-line' | 'torn-journal-tail' | 'orphan-action';
 
 export interface StoreProblem {
   kind: ProblemKind;
@@ -22,7 +22,14 @@ export class Quarantine {
   constructor(
     private readonly root: string,
     readonly dir: string,
+    /** Read-only (export, a read-only copy): problems are reported, nothing is moved or written. */
+    private readonly readOnly = false,
   ) {}
+
+  /** Reports a problem without keeping anything aside (a file left where it is). */
+  report(kind: ProblemKind, file: string, detail: string): void {
+    this.push({ kind, file: this.rel(file), detail, keptAt: this.rel(file) });
+  }
 
   /** Reports what earlier sessions kept aside, so a problem stays visible until someone deals with it. */
   loadExisting(): void {
@@ -63,6 +70,10 @@ export class Quarantine {
 
   /** Moves a record file aside. Returns false when it vanished first (another process moved it). */
   moveFile(file: string, reason: string): boolean {
+    if (this.readOnly) {
+      this.push({ kind: 'corrupt-record', file: this.rel(file), detail: `${reason} (left in place: read-only)`, keptAt: this.rel(file) });
+      return true;
+    }
     const dest = path.join(this.dir, `${path.basename(file)}.${Date.now()}-${process.pid}`);
     try {
       fs.mkdirSync(this.dir, { recursive: true });
@@ -88,6 +99,11 @@ export class Quarantine {
   keepText(kind: ProblemKind, file: string, offset: number, text: string, reason: string): boolean {
     const key = `${kind}:${path.basename(file)}:${offset}`;
     if (this.seen.has(key)) return true;
+    if (this.readOnly) {
+      this.seen.add(key);
+      this.push({ kind, file: this.rel(file), detail: `${reason} (byte ${offset})`, keptAt: this.rel(file) });
+      return true;
+    }
     const dest = path.join(this.dir, `${path.basename(file)}@${offset}.${kind}.txt`);
     try {
       fs.mkdirSync(this.dir, { recursive: true });

@@ -60,10 +60,16 @@ export interface StoreOptions {
   signal?: AbortSignal;
   /** Compact automatically once our journal holds this many actions (default 2000; 0: never). */
   autoCompactAfter?: number;
+  /**
+   * Read only (exports, a read-only copy of a dataset): creates, moves and writes nothing, takes no lock;
+   * problems are reported in `problems` and files stay where they are; actions throw.
+   */
+  readOnly?: boolean;
 }
 
 
 const CACHE_MAX = 2000;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 
 function byTime(a: JournalEntry, b: JournalEntry): number {
@@ -91,13 +97,15 @@ export class AvuStore {
   private readonly pendingIds = new Set<string>();
   private readonly journalOffsets = new Map<string, number>();
   private readonly autoCompactAfter: number;
+  readonly readOnly: boolean;
 
   private constructor(readonly root: string, opts: StoreOptions) {
+    this.readOnly = opts.readOnly === true;
     this.avuDir = path.join(root, '.avu');
     this.recordsDir = path.join(this.avuDir, 'records');
     this.journalDir = path.join(this.avuDir, 'journal');
     this.tmpDir = path.join(this.avuDir, 'tmp');
-    this.quarantine = new Quarantine(root, path.join(this.avuDir, 'quarantine'));
+    this.quarantine = new Quarantine(root, path.join(this.avuDir, 'quarantine'), this.readOnly);
     this.lock = new DirLock(path.join(this.avuDir, 'lock'));
     this.autoCompactAfter = opts.autoCompactAfter ?? 2000;
   }
@@ -107,6 +115,12 @@ export class AvuStore {
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
       throw new DatasetError('no-dataset', `The dataset folder ${root} does not exist; pass a folder of clips.`);
     const store = new AvuStore(path.resolve(root), opts);
+    if (store.readOnly) {
+      store.quarantine.loadExisting();
+      store.readIndex();
+      await store.refresh(opts.signal);
+      return store;
+    }
     for (const d of [store.recordsDir, store.journalDir, store.tmpDir]) {
       try {
         fs.mkdirSync(d, { recursive: true });
@@ -277,6 +291,7 @@ export class AvuStore {
   }
 
   private commit(ops: StoreOp[], at = this.nextAt()): AvuSample[] {
+    if (this.readOnly) throw new DatasetError('read-only', `The dataset ${this.root} was opened read-only; open it for writing to change it.`);
     if (!this.writer) this.writer = new JournalWriter(path.join(this.journalDir, `${this.writerId}.${this.segment}.jsonl`));
     const entries: JournalEntry[] = ops.map((op) => ({ id: `${this.writerId}:${++this.seq}`, at, op }));
     // The checks a replayed line gets (journal.ts): what is written here will read back as valid.
@@ -338,10 +353,21 @@ export class AvuStore {
     const file = this.recordFile(id);
     let rec: AvuSample | undefined;
     let text: string | undefined;
+    let bytes: Buffer | undefined;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      bytes = fs.readFileSync(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // One unreadable file is reported, not fatal for the whole command; its actions stay pending.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.quarantine.report('unreadable-record', file, `the record file cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); check its permissions`);
+    }
+    if (bytes !== undefined) {
+      try {
+        text = UTF8.decode(bytes);
+      } catch {
+        // Decoding with replacement characters would rewrite the file's text silently at the next compaction.
+        this.quarantine.moveFile(file, `not valid UTF-8; mend it and put it back as .avu/records/${id}.json`);
+      }
     }
     if (text !== undefined) rec = this.parseRecordFile(file, id, text);
     if (skipPending) return rec;
@@ -399,11 +425,19 @@ export class AvuStore {
     } catch {
       names = [];
     }
+
     const present = new Set(names);
     for (const known of [...this.journalOffsets.keys()]) if (!present.has(known)) this.journalOffsets.delete(known);
     for (const name of names) {
       const file = path.join(this.journalDir, name);
-      const read = readJournal(file, this.journalOffsets.get(name) ?? 0);
+      let read: ReturnType<typeof readJournal>;
+      try {
+        read = readJournal(file, this.journalOffsets.get(name) ?? 0);
+      } catch (err) {
+        // One unreadable journal is reported, not fatal for the whole command.
+        this.quarantine.report('bad-journal-line', file, `the journal cannot be read: ${(err as Error).message}`);
+        continue;
+      }
       this.journalOffsets.set(name, read.endOffset);
       for (const b of read.bad) this.quarantine.keepText('bad-journal-line', file, b.offset, b.text, b.reason);
       for (const e of read.entries) {
@@ -412,7 +446,13 @@ export class AvuStore {
       }
     }
     throwIfAborted(signal);
-    const files = fs.readdirSync(this.recordsDir).filter((n) => n.endsWith('.json'));
+    let files: string[];
+    try {
+      files = fs.readdirSync(this.recordsDir).filter((n) => n.endsWith('.json'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(err, this.recordsDir, 'read the records folder');
+      files = [];
+    }
     const onDisk = new Set<string>();
     let n = 0;
     for (const name of files) {
@@ -485,6 +525,7 @@ export class AvuStore {
 
   /** Folds journals into record files. Returns false when another process holds the lock. */
   async compact(opts: { signal?: AbortSignal; waitMs?: number } = {}): Promise<boolean> {
+    if (this.readOnly) return false;
     let got: boolean;
     try {
       got = await this.lock.acquire(opts.waitMs ?? 2000, opts.signal);

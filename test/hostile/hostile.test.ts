@@ -548,3 +548,70 @@ test('item 8: --out into .avu/, at a file, or at a folder of other files is refu
   exportAgrees(out);
   assert.deepEqual(fs.readdirSync(out).sort(), ['dataset_info.json', 'dpo.json', 'manifest.json']);
 });
+
+// ---- item 6: read-only commands change nothing and drop nothing silently ----------------------------
+
+function treeOfStore(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const n of fs.readdirSync(d).sort()) {
+      const p = path.join(d, n);
+      const st = fs.lstatSync(p);
+      if (st.isDirectory()) {
+        out.push(path.relative(dir, p) + '/');
+        walk(p);
+      } else out.push(`${path.relative(dir, p)} ${createHash('sha1').update(fs.readFileSync(p)).digest('hex')}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test('item 6: avu export moves nothing, reports broken, unreadable and non-UTF-8 records and bad journal lines', async () => {
+  const work = tmp();
+  const dir = path.join(work, 'dataset');
+  fs.mkdirSync(dir);
+  await exportable(dir, 4);
+  const rec = (id: string) => path.join(dir, `.avu/records/${id}.json`);
+  fs.writeFileSync(rec('r0'), fs.readFileSync(rec('r0'), 'utf8').replace(/\n}\n$/, ',\n}\n')); // trailing comma
+  const bytes = fs.readFileSync(rec('r1'));
+  const at = bytes.indexOf('answer q2');
+  bytes[at] = 0xff; // invalid UTF-8 inside a string
+  fs.writeFileSync(rec('r1'), bytes);
+  fs.rmSync(rec('r2'));
+  fs.mkdirSync(rec('r2')); // unreadable: EISDIR
+  fs.writeFileSync(path.join(dir, `.avu/journal/${DEAD}.0.jsonl`), frameLine({ id: `${DEAD}:1`, at: '2025-01-01T00:00:00.000Z', op: { kind: 'patch', recordId: 'r3', patch: { qa: null }, action: 'x' } } as never));
+  attack('read-only', 4);
+  const before = treeOfStore(path.join(dir, '.avu'));
+  const err: string[] = [];
+  const out = path.join(work, 'out');
+  const code = await main(['export', dir, '--format', 'llava', '--out', out], { stdout: () => undefined, stderr: (x) => void err.push(x) });
+  assert.equal(code, 0, err.join(''));
+  assert.deepEqual(treeOfStore(path.join(dir, '.avu')), before, 'the store is exactly as it was: nothing moved, nothing written');
+  const text = err.join('');
+  for (const re of [/corrupt-record \.avu\/records\/r0\.json: not valid JSON/, /corrupt-record \.avu\/records\/r1\.json: not valid UTF-8/, /unreadable-record \.avu\/records\/r2\.json/, /bad-journal-line \.avu\/journal\//])
+    assert.match(text, re);
+  const m = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { problems?: { kind: string }[]; counts: { records: number } };
+  assert.deepEqual(m.problems?.map((p) => p.kind).sort(), ['bad-journal-line', 'corrupt-record', 'corrupt-record', 'unreadable-record']);
+  assert.equal(m.counts.records, 1, 'the one good record is exported');
+});
+
+test('item 6: a read-only copy of a dataset exports without taking the lock', async (t) => {
+  const fsys = mountTmpfs(1024 * 1024);
+  if (!fsys) return t.skip('needs root and mount (tmpfs)');
+  try {
+    const dir = path.join(fsys.dir, 'dataset');
+    fs.mkdirSync(dir);
+    await exportable(dir, 3);
+    fs.rmSync(path.join(dir, '.avu/index.tsv')); // a stale cache: a writer would rebuild it under the lock
+    assert.equal(spawnSync('mount', ['-o', 'remount,ro', fsys.dir]).status, 0);
+    attack('read-only');
+    const err: string[] = [];
+    const out = tmp();
+    const code = await main(['export', dir, '--format', 'sharegpt', '--out', path.join(out, 'x')], { stdout: () => undefined, stderr: (x) => void err.push(x) });
+    assert.equal(code, 0, err.join(''));
+    exportAgrees(path.join(out, 'x'));
+  } finally {
+    fsys.umount();
+  }
+});

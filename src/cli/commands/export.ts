@@ -36,8 +36,10 @@ export const command: Command = {
     if (!format) throw new UsageError('bad-arguments', `--format must be one of ${EXPORT_FORMATS.join(', ')}.`);
     if (!values.out) throw new UsageError('bad-arguments', 'avu export needs --out <dir>, the folder for the export files.');
     checkExportTarget(values.out, root); // refused before anything is read: .avu/, a file, a foreign folder
-    const store = await AvuStore.open(root, { signal: ctx.signal });
+    // Read only: an export moves no user file, takes no lock and works on a read-only copy.
+    const store = await AvuStore.open(root, { signal: ctx.signal, readOnly: true });
     const m = exportDataset(store, format, values.out, { signal: ctx.signal });
+    for (const p of store.problems) ctx.stderr(`avu export: warning: left out ${p.kind} ${p.file}: ${p.detail}\n`);
     if (values.json) ctx.stdout(JSON.stringify(m, null, 2) + '\n');
     else {
       const files = Object.entries(m.counts.samples).map(([n, c]) => `${n} ${c}`).join(', ');

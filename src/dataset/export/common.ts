@@ -86,6 +86,8 @@ export interface ExportManifest {
   };
   files: { name: string; bytes: number; sha256: string }[];
   contentHash: string;
+  /** What the store could not read (quarantined records, bad journal lines): present only when some. */
+  problems?: { kind: string; file: string; detail: string }[];
 }
 
 export function toJsonText(data: unknown): string {
@@ -174,6 +176,7 @@ export function writeExport(
   files: ExportFile[],
   counts: Omit<ExportManifest['counts'], 'samples'>,
   signal?: AbortSignal,
+  problems: readonly { kind: string; file: string; detail: string }[] = [],
 ): ExportManifest {
   const target = checkExportTarget(outDir, datasetRoot);
   const parent = path.dirname(target);
@@ -198,6 +201,7 @@ export function writeExport(
     const contentHash = 'sha256:' + createHash('sha256').update(entries.map((e) => `${e.name}\0${e.sha256}\n`).join('')).digest('hex');
     const mediaRoot = path.relative(target, path.resolve(datasetRoot)).split(path.sep).join('/') || '.';
     const manifest: ExportManifest = { format, schemaVersion: 1, mediaRoot, counts: { ...counts, samples }, files: entries, contentHash };
+    if (problems.length > 0) manifest.problems = problems.map((p) => ({ kind: p.kind, file: p.file, detail: p.detail }));
     current = path.join(target, 'manifest.json');
     writeDurable(path.join(tmp, 'manifest.json'), toJsonText(manifest));
     fsyncDir(tmp);

@@ -2,13 +2,13 @@
 // after; E on a focused caption or its Edit button opens an editor, Enter saves through editCaption.
 import { button, h, type Child } from './dom';
 import { editorField } from './editor-field';
-import { CAPTION_MODALITIES, captionKey, isSaving, type Intent, type ViewState } from './state';
+import { CAPTION_MODALITIES, captionKey, isRunning, isSaving, type Intent, type ViewState } from './state';
 import { MODALITY_LABEL } from './format';
 import type { Modality } from './types';
 
 export function captionsSig(s: ViewState): string {
   const ed = s.editor?.kind === 'caption' ? s.editor.modality : null;
-  return JSON.stringify([s.record?.captions ?? null, s.stream.captions, ed,
+  return JSON.stringify([s.record?.captions ?? null, s.recordKnown, s.phase, s.stream.captions, ed,
     CAPTION_MODALITIES.map((m) => [isSaving(s, captionKey(m)), s.errors[captionKey(m)] ?? null])]);
 }
 
@@ -26,7 +26,7 @@ function captionRow(s: ViewState, m: Modality, dispatch: (i: Intent) => void): H
   const editing = s.editor?.kind === 'caption' && s.editor.modality === m ? s.editor : null;
   const body: Child = editing
     ? editorField({ label: `Edit the ${name}`, value: editing.draft, rows: 3, hint: 'Enter saves · Shift+Enter new line · Esc cancels', onInput: (t) => dispatch({ intent: 'draft', text: t }) })
-    : h('p', { class: `caption-text${streamed !== undefined ? ' streaming' : ''}`, text: text || (s.record ? '(empty)' : '…') });
+    : h('p', { class: `caption-text${streamed !== undefined ? ' streaming' : ''}`, text: text || (s.record ? '(empty)' : s.recordKnown && !isRunning(s.phase) ? 'Not captioned yet.' : '…') });
   return h('div', {
     class: 'caption', attrs: { tabindex: 0, role: 'group', 'aria-label': name, 'data-focus-key': key, 'data-caption': m },
   },

@@ -74,7 +74,19 @@ export async function openPanel(page: Page, opts: { theme: Theme; repo: string; 
     else if (path.startsWith('/data/')) file = join(opts.data, path.slice('/data/'.length));
     if (!file || path.includes('..')) return route.fulfill({ status: 404 });
     try {
-      return route.fulfill({ contentType: TYPES[extname(file)] ?? 'application/octet-stream', body: await readFile(file) });
+      const body = await readFile(file);
+      const contentType = TYPES[extname(file)] ?? 'application/octet-stream';
+      // Media seeks need byte ranges (VS Code's webview resource loader serves them too).
+      const range = /^bytes=(\d+)-(\d*)$/.exec(route.request().headers()['range'] ?? '');
+      if (range) {
+        const from = Number(range[1]);
+        const to = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
+        return route.fulfill({
+          status: 206, contentType, body: body.subarray(from, to + 1),
+          headers: { 'Content-Range': `bytes ${from}-${to}/${body.length}`, 'Accept-Ranges': 'bytes' },
+        });
+      }
+      return route.fulfill({ contentType, body, headers: { 'Accept-Ranges': 'bytes' } });
     } catch {
       return route.fulfill({ status: 404 });
     }

@@ -107,9 +107,42 @@ async function main(): Promise<void> {
         await page.keyboard.type(' (edited)');
         await shoot(page, 'dark-saving-error-edit');
         await page.keyboard.press('Escape');
+        // Real keys in the real DOM: E, type, Enter posts the edit; R, Enter rejects without a reason.
+        await feed(page, [command('edit')]);
+        await page.waitForTimeout(100);
+        await page.keyboard.press('End');
+        await page.keyboard.type(', steady');
+        await page.keyboard.press('Enter');
+        await feed(page, [command('next'), command('reject')]);
+        await page.waitForTimeout(100);
+        await page.keyboard.press('Enter');
+        const afterKeys = (await posted(page)).slice(-6);
+        const edit = afterKeys.find((m) => m.type === 'review' && m.action === 'edit');
+        const reject = afterKeys.find((m) => m.type === 'review' && m.action === 'reject');
+        if (!edit || !('answer' in edit) || !edit.answer?.endsWith(', steady')) problems.push(`keys: Enter in the answer editor did not post the edit (${JSON.stringify(afterKeys)})`);
+        if (!reject || 'reason' in reject) problems.push(`keys: Enter in the empty reason field did not reject without a reason (${JSON.stringify(afterKeys)})`);
+        if (afterKeys.filter((m) => m.type === 'textInput').length < 4) problems.push(`keys: textInput not posted on entering and leaving both fields (${JSON.stringify(afterKeys)})`);
         await feed(page, [command('help')]);
         await shoot(page, 'dark-help');
+        const dialog = await page.$('[role="dialog"][aria-modal="true"]');
+        if (!dialog) problems.push('help: no role=dialog aria-modal=true');
         await page.keyboard.press('Escape');
+        if (await page.isVisible('[role="dialog"]')) problems.push('help: Esc did not close the dialog');
+        // A click on frame 4 plays its segment; the playhead shows on the strip while it plays.
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.click('.strip-column:nth-child(4)');
+        await page.waitForTimeout(400);
+        const playing = await page.evaluate(() => {
+          const v = document.querySelector('video')!;
+          const ph = document.querySelector('.playhead') as HTMLElement;
+          return { t: v.currentTime, paused: v.paused, playhead: !ph.hidden, left: ph.style.left };
+        });
+        await shoot(page, 'dark-playing');
+        if (playing.t < 1.18 || playing.t > 3.2) problems.push(`player: frame 4 did not play its segment 1.19-3.19 s (${JSON.stringify(playing)})`);
+        if (!playing.playhead && !playing.paused) problems.push(`player: no playhead while playing (${JSON.stringify(playing)})`);
+        await page.waitForTimeout(2200);
+        const stopped = await page.evaluate(() => ({ t: document.querySelector('video')!.currentTime, paused: document.querySelector('video')!.paused }));
+        if (!stopped.paused || stopped.t > 3.4) problems.push(`player: did not stop at the segment end 3.19 s (${JSON.stringify(stopped)})`);
         await feed(page, [{ type: 'listen', phase: 'done', rows: listenRows() }]);
         await page.evaluate(() => document.querySelector('.listen')?.scrollIntoView());
         await shoot(page, 'dark-listen');

@@ -1,6 +1,9 @@
 // Acceptance: SIGKILL writer A at random moments (AVU_CRASH_KILLS times, default 200) while writer B
 // keeps writing to the same records; then no acknowledged accepted/edited item may be missing and no
 // corrupt record may load. Children are bundled once with esbuild so each start costs ~50 ms.
+// Full-disk phase: during the last fifth of the kills, every 7th write of A fails half-way with ENOSPC.
+// Hand-edit phase: A acknowledges actions and dies before compacting, every record file is then broken
+// by hand (a trailing comma), a compaction runs, the files are mended; all of A's actions must apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -26,8 +29,13 @@ interface Run {
   done: Promise<number | null>;
 }
 
-function startWriter(script: string, dir: string, role: 'A' | 'B', start: number, count: number, pauseMs: number, onAck: (s: number) => void): Run {
-  const child = spawn(process.execPath, [script, dir, role, String(start), String(count), String(pauseMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startWriter(
+  script: string, dir: string, role: 'A' | 'B', start: number, count: number, pauseMs: number, onAck: (s: number) => void,
+  env: Record<string, string> = {},
+): Run {
+  const child = spawn(process.execPath, [script, dir, role, String(start), String(count), String(pauseMs)], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+  });
   const run: Run = { child, lastAck: start - 1, done: Promise.resolve(null) };
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -87,13 +95,17 @@ test(`SIGKILL of a writer ${KILLS} times beside a second writer loses no acknowl
     rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
     return rnd / 2 ** 32;
   };
+  const fullDiskFrom = KILLS - Math.floor(KILLS / 5);
+  let fullDiskKills = 0;
   while (kills < KILLS) {
     let firstAck: () => void = () => undefined;
     const acked = new Promise<void>((r) => (firstAck = r));
+    const fullDisk = kills >= fullDiskFrom;
+    if (fullDisk) fullDiskKills++;
     const run = startWriter(script, dir, 'A', ackA + 1, 100_000, 0, (s) => {
       ackA = Math.max(ackA, s);
       firstAck();
-    });
+    }, fullDisk ? { AVU_CRASH_ENOSPC_EVERY: '7' } : {});
     // A random moment: one kill in five anywhere from start-up on (opening the store, replaying
     // journals), the others while actions stream (appending, compacting, renaming).
     if (kills % 5 === 0) await sleep(random() * 300);
@@ -107,6 +119,32 @@ test(`SIGKILL of a writer ${KILLS} times beside a second writer loses no acknowl
   }
   stopB = true;
   await bLoop;
+  // Hand-edit phase: A acknowledges 40 actions and dies before it compacts; someone breaks every record
+  // file by hand; a compaction runs (the files go to quarantine, A's actions must stay); the files are mended.
+  const ackBeforeHand = ackA;
+  const hand = startWriter(script, dir, 'A', ackA + 1, 40, 0, (s) => (ackA = Math.max(ackA, s)), { AVU_CRASH_NO_CLOSE: '1' });
+  assert.equal(await hand.done, 0);
+  const handAcks = ackA - ackBeforeHand;
+  // Its journal must be one a compaction may delete: the writer has exited, so its pid is gone.
+  const recDir = path.join(dir, '.avu/records');
+  for (const n of fs.readdirSync(recDir).filter((x) => x.endsWith('.json'))) {
+    const f = path.join(recDir, n);
+    fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/\n}\n$/, ',\n}\n'));
+  }
+  const breaker = await AvuStore.open(dir, { autoCompactAfter: 0 });
+  assert.equal(await breaker.compact(), true);
+  const orphaned = breaker.problems.filter((p) => p.kind === 'orphan-action').length;
+  await breaker.close();
+  const qDir = path.join(dir, '.avu/quarantine');
+  let mended = 0;
+  for (const n of fs.readdirSync(qDir).filter((x) => /^rec\d+\.json\.\d+-\d+$/.test(x))) {
+    const id = n.replace(/\.json\..*$/, '');
+    fs.writeFileSync(path.join(recDir, `${id}.json`), fs.readFileSync(path.join(qDir, n), 'utf8').replace(/,\n}\n$/, '\n}\n'));
+    fs.rmSync(path.join(qDir, n));
+    fs.rmSync(path.join(qDir, `${n}.reason.txt`), { force: true });
+    mended++;
+  }
+  assert.ok(mended > 0 && orphaned > 0, `hand-edit phase: ${mended} records mended, ${orphaned} orphaned actions kept`);
   // A final clean run of each writer, so the last acknowledged step of both is unambiguous.
   const lastA = startWriter(script, dir, 'A', ackA + 1, 20, 0, (s) => (ackA = Math.max(ackA, s)));
   assert.equal(await lastA.done, 0);
@@ -146,12 +184,14 @@ test(`SIGKILL of a writer ${KILLS} times beside a second writer loses no acknowl
   const corrupt = store.problems.filter((p) => p.kind === 'corrupt-record').length;
   const torn = store.problems.filter((p) => p.kind === 'torn-journal-tail').length;
   process.stderr.write(
-    `crash test: ${kills} SIGKILLs, ${ackA + 1} actions acknowledged by A, ${ackB + 1} by B, ${checked} items checked, ` +
+    `crash test: ${kills} SIGKILLs (${fullDiskKills} with a disk failing every 7th write part-way), ${ackA + 1} actions acknowledged by A, ${ackB + 1} by B, ` +
+      `hand-edit phase: ${handAcks} of A's acknowledged before ${mended} records were broken by hand, ${orphaned} kept as orphans, then mended; ${checked} items checked, ` +
       `${lost} lost, ${editsChecked} acknowledged edits checked in history, ${editsMissing} missing, ${corrupt} corrupt records, ${torn} torn in-flight actions quarantined, ${store.ids().length} records loaded\n`,
   );
   assert.equal(store.ids().length, RECORDS);
   assert.equal(lost, 0);
   assert.equal(editsMissing, 0);
   assert.equal(corrupt, 0);
+  assert.equal(store.problems.filter((p) => p.kind === 'orphan-action').length, 0, 'every orphaned action applied once mended');
   fs.rmSync(work, { recursive: true, force: true });
 });

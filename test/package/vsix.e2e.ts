@@ -2,7 +2,8 @@
 // code-server with `--install-extension`, checks what the install holds (linux-x64's onnxruntime binaries and
 // nothing of the checkout's sources, tests or other platforms), that onnxruntime-node loads from it with no
 // node_modules of the checkout in reach, and that the installed extension (no extensionDevelopmentPath)
-// activates in the workbench: "AVU: Show Media Tools" from the palette, "Probe Clip" from the explorer menu.
+// activates in the workbench: "AVU: Show Media Tools" from the palette, "Probe Clip" from the explorer menu,
+// and "AVU: Show Model" loads the shipped model in the extension host.
 // Usage: node --import tsx test/package/vsix.e2e.ts
 // Env: AVU_VSIX=<file> (test that .vsix instead of building one), AVU_RESULT_FILE=<json>, AVU_SCREENSHOT_DIR=<dir>
 import { spawnSync } from 'node:child_process';
@@ -40,9 +41,9 @@ async function runFromPalette(page: Page, title: string, tries = 20): Promise<vo
   throw new Error(`"${title}" never appeared in the command palette`);
 }
 
-async function notification(page: Page, text: string | RegExp): Promise<string> {
+async function notification(page: Page, text: string | RegExp, timeout = 30_000): Promise<string> {
   const toast = page.locator('.notification-list-item-message', { hasText: text }).first();
-  await toast.waitFor({ timeout: 30_000 });
+  await toast.waitFor({ timeout });
   return (await toast.textContent()) ?? '';
 }
 
@@ -184,6 +185,13 @@ async function main(): Promise<number> {
         lap(`notification: ${text}`);
         if (!/\d+×\d+ @ [\d.]+ fps/.test(text)) throw new Error(`unexpected probe summary: ${text}`);
         await page.screenshot({ path: join(shots, '02-vsix-probe-clip.png') });
+      });
+      await check('"AVU: Show Model" loads the shipped models/dolphin-tiny in the extension host', async () => {
+        await runFromPalette(page, 'AVU: Show Model');
+        // The manifest's sha256 checks and three onnxruntime sessions: seconds, more on a busy 2-core machine.
+        const text = await notification(page, /^AVU Studio captions with /, 90_000);
+        lap(`notification: ${text.slice(0, 160)}`);
+        await page.screenshot({ path: join(shots, '03-vsix-model.png') });
       });
     } finally {
       if (checks.some((c) => !c.ok)) await page.screenshot({ path: join(shots, 'failure.png') }).catch(() => undefined);

@@ -112,6 +112,17 @@ const stages = [
     },
   },
   {
+    // The review panel driven as a person does (screenshots and latency figures under out/ui-artifacts).
+    name: 'ui',
+    async run() {
+      const file = join(scratch, 'ui.json');
+      const shots = join(root, 'out', 'ui-artifacts');
+      const r = await runStage(process.execPath, ['--import', 'tsx', 'test/e2e/review.e2e.ts'], { env: { AVU_RESULT_FILE: file, AVU_SCREENSHOT_DIR: shots }, timeoutMs: minutes(10) });
+      const res = readResult(file);
+      return { r, passed: res?.passed ?? 0, failed: res?.failed ?? 0, parsed: res !== undefined };
+    },
+  },
+  {
     name: 'e2e',
     async run() {
       const file = join(scratch, 'e2e.json');

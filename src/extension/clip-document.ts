@@ -14,7 +14,7 @@ import { FRAME_SIZE } from '../media/frames';
 import { ensurePreview } from '../media/preview';
 import type { ClipFeatures } from '../media/features';
 import { listenProbe, listenQuestions, sameAnswer } from '../inference/listen';
-import type { CaptionPhase, ListenRow, ToWebview } from '../protocol/messages';
+import type { CaptionPhase, ListenRow, StreamStage, ToWebview } from '../protocol/messages';
 import type { ClipLocation, DatasetRegistry } from './dataset-registry';
 import type { ModelService } from './model-service';
 
@@ -41,6 +41,8 @@ export class ClipDocument implements vscode.CustomDocument {
   private run: { abort: AbortController; done: Promise<AvuSample | undefined> } | undefined;
   private readonly panels = new Set<(msg: ToWebview) => void>();
   private phase: { phase: CaptionPhase; message?: string } = { phase: 'idle' };
+  /** The text streamed so far per prompt of the caption in progress: a panel that opens (or reloads) mid-caption gets it. */
+  private readonly streamed = new Map<string, { stage: StreamStage; text: string }>();
   private disposed = false;
 
   constructor(
@@ -90,7 +92,11 @@ export class ClipDocument implements vscode.CustomDocument {
   /** Sends a panel everything it shows: the record first (cheap), then frames and spectrograms, then the preview. */
   async sendState(post: (msg: ToWebview) => void, asWebviewUri: (file: string) => string): Promise<void> {
     await this.postRecord(post);
+    // Mid-caption: a fresh start of the stream (idle, then the phase) and everything streamed so far, so a panel
+    // that also got some of the tokens before it was ready shows each once.
+    if (this.run) post({ type: 'captionState', phase: 'idle' });
     post({ type: 'captionState', ...this.phase });
+    for (const { stage, text } of this.streamed.values()) post({ type: 'token', stage, text });
     const features = this.sendFeatures(post, asWebviewUri);
     const preview = ensurePreview(this.uri.fsPath, join(this.cacheDir, 'preview'), { ffmpegPath: this.host.models.ffmpegPath() }).then(
       (file) => post({ type: 'preview', uri: asWebviewUri(file) }),
@@ -156,7 +162,12 @@ export class ClipDocument implements vscode.CustomDocument {
             features,
             signal: abort.signal,
             onToken: (stage, e) => {
-              if (e.text) this.broadcast({ type: 'token', stage, text: e.text });
+              if (!e.text) return;
+              const key = JSON.stringify(stage);
+              const cur = this.streamed.get(key);
+              if (cur) cur.text += e.text;
+              else this.streamed.set(key, { stage, text: e.text });
+              this.broadcast({ type: 'token', stage, text: e.text });
             },
           });
           return a.record;
@@ -178,8 +189,10 @@ export class ClipDocument implements vscode.CustomDocument {
         throw err;
       } finally {
         this.run = undefined;
+        this.streamed.clear();
       }
     })();
+    this.streamed.clear();
     this.run = { abort, done };
     return done;
   }

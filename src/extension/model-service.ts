@@ -102,6 +102,11 @@ export class ModelService implements vscode.Disposable {
     this.status.tooltip = `AVU Studio: ${model}${this.progress ? `, ${this.progress}` : ''}. Bundle: avu.model.bundle, device: avu.inference.device.`;
   }
 
+  /** The label of the model in use once it has loaded, else undefined. */
+  get loadedLabel(): string | undefined {
+    return this.label;
+  }
+
   /** What the status bar shows (for tests and the Show Model command). */
   get statusText(): string {
     return this.status.text;

@@ -160,10 +160,14 @@ export class ReviewEditorProvider implements vscode.CustomEditorProvider<ClipDoc
       }
     };
     switch (msg.type) {
-      case 'ready':
-        panel.post({ type: 'init', clip: doc.loc.rel, clipName: doc.loc.rel.split('/').pop() ?? doc.loc.rel, recordId: await doc.recordId(), modelLabel: await this.modelLabel() });
+      case 'ready': {
+        // The panel draws at once; the model's name follows when it has loaded (a cold load takes seconds).
+        const init = { type: 'init', clip: doc.loc.rel, clipName: doc.loc.rel.split('/').pop() ?? doc.loc.rel, recordId: await doc.recordId() } as const;
+        panel.post({ ...init, modelLabel: this.models.loadedLabel ?? 'loading the model…' });
+        if (!this.models.loadedLabel) void this.modelLabel().then((modelLabel) => panel.post({ ...init, modelLabel }));
         await doc.sendState(panel.post, asUri).catch((err: unknown) => this.log.error(`${doc.loc.rel}: ${describeError(err)}`));
         return;
+      }
       case 'review':
         return reply(msg.requestId, () => doc.review(msg.qaId, msg.action, msg.action === 'edit' ? msg.answer : msg.reason));
       case 'acceptGroup':

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { launchBrowser, REPO_ROOT, startCodeServer } from '../vscode/code-server';
+import { notification, runFromPalette } from './workbench';
 
 const t0 = Date.now();
 const lap = (msg: string) => console.log(`  [${((Date.now() - t0) / 1000).toFixed(1)} s] ${msg}`);
@@ -16,32 +16,6 @@ interface Check {
   title: string;
   ok: boolean;
   error?: string;
-}
-
-/** Runs a command from the palette, retrying while the extension's contributions are still registering. */
-async function runFromPalette(page: Page, title: string, tries = 20): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    try {
-      await row.waitFor({ timeout: 2000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch {
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(500);
-    }
-  }
-  throw new Error(`"${title}" never appeared in the command palette`);
-}
-
-async function notification(page: Page, text: string | RegExp): Promise<string> {
-  const toast = page.locator('.notification-list-item-message', { hasText: text }).first();
-  await toast.waitFor({ timeout: 30_000 });
-  return (await toast.textContent()) ?? '';
 }
 
 function makeClip(dir: string): void {

@@ -19,6 +19,8 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** Installed extensions to load (e.g. where `--install-extension` put the .vsix); kept by stop(). Default: an empty folder. */
   extensionsDir?: string;
+  /** Extra user settings (e.g. the colour theme). */
+  settings?: Record<string, unknown>;
 }
 
 export interface CodeServer {
@@ -101,6 +103,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     'workbench.tips.enabled': false,
     'git.enabled': false,
     'security.workspace.trust.startupPrompt': 'never',
+      ...opts.settings,
   }, null, 2));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;

@@ -56,7 +56,18 @@ export interface Manifest {
     /** Values the model knows for a template's {placeholders} (AVU-Synth's shapes and sounds); optional. */
     placeholders?: Record<string, string[]>;
   };
+  /** The trainable weights (docs/bundle.md "weights"); a bundle without them can be run, not trained from. */
+  weights?: BundleWeights;
+  /** Where a fine-tuned bundle came from (docs/bundle.md "lineage"); absent on bundles trained from scratch. */
+  lineage?: Record<string, unknown>;
   files: Record<string, string>;
+}
+
+export interface BundleWeights {
+  file: string;
+  format: 'safetensors';
+  dtype: string;
+  parameters: number;
 }
 
 const posInt = { type: 'integer', minimum: 1 };
@@ -148,6 +159,12 @@ const schema = {
         placeholders: { type: 'object', additionalProperties: { type: 'array', items: str } },
       },
     },
+    weights: {
+      type: 'object',
+      required: ['file', 'format', 'dtype', 'parameters'],
+      properties: { file: str, format: { const: 'safetensors' }, dtype: str, parameters: posInt },
+    },
+    lineage: { type: 'object' },
     files: { type: 'object', additionalProperties: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
   },
 };
@@ -169,6 +186,7 @@ export function checkManifest(value: unknown, where: string): Manifest {
       }
     }
     if (!(m.tokenizer.file in m.files)) throw new ModelError('bad-manifest', `${where}: files has no sha256 for ${m.tokenizer.file}.`);
+    if (m.weights && !(m.weights.file in m.files)) throw new ModelError('bad-manifest', `${where}: files has no sha256 for ${m.weights.file} (weights).`);
     return m;
   }
   const version = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).schemaVersion : undefined;

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .bundle_weights import WEIGHTS_FILE, save_weights, weights_entry
 from .config import DolphinConfig
 from .model import Dolphin
 from .prompts import prompt_manifest
@@ -185,15 +186,21 @@ def write_golden(model: Dolphin, tok, out: Path, question: str, max_new_tokens: 
 
 
 def export_bundle(model: Dolphin, tok, out: str | Path, name: str, version: str = "0.1.0",
-                  golden_question: str = "What sound is heard?") -> dict:
+                  golden_question: str = "What sound is heard?", provenance: str = "",
+                  extra: dict | None = None) -> dict:
+    """Graphs, tokenizer, trainable weights (bundle_weights.py), golden files and manifest.json into `out`.
+    `extra` adds top-level manifest fields (a fine-tune's `lineage`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     export_onnx(model, out)
     tok.save(str(out / "tokenizer.json"))
-    files = ["av_encoder.onnx", "embed_tokens.onnx", "decoder.onnx", "tokenizer.json"]
+    save_weights(model, out / WEIGHTS_FILE, provenance)
+    files = ["av_encoder.onnx", "embed_tokens.onnx", "decoder.onnx", "tokenizer.json", WEIGHTS_FILE]
     files += write_golden(model, tok, out, golden_question)
     files += [f for f in ("eval.json", "README.md") if (out / f).exists()]
     manifest = build_manifest(model.cfg, tok, name, version, files, out)
+    manifest["weights"] = weights_entry(model, provenance)
+    manifest.update(extra or {})
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 

@@ -18,5 +18,5 @@ export {
 export { applyRules, type RulesOptions, type RulesReport } from './rules';
 export { readSynthDir, recordFromSynth } from './synth-import';
 export { TASK_FORMATS, type TaskClip, type TaskFormat } from './tasks/common';
-export { importTaskClips, readTaskFile } from './tasks/import';
+export { importTaskClips, readTaskFile, readTasks } from './tasks/import';
 export { EXPORT_FORMATS, exportDataset, type ExportFormat, type ExportManifest } from './export';

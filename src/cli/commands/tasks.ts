@@ -5,7 +5,7 @@ import { parseCommandArgs } from '../command';
 import { UsageError } from '../../core/errors';
 import { AvuStore } from '../../dataset/store';
 import { TASK_FORMATS, type TaskFormat } from '../../dataset/tasks/common';
-import { importTaskClips, readTaskFile } from '../../dataset/tasks/import';
+import { importTaskClips, readTasks } from '../../dataset/tasks/import';
 
 const HELP = `Usage: avu tasks import --format ave|llp|avqa|avl|avs <file> --dataset <dir> [options]
 
@@ -48,12 +48,26 @@ export const command: Command = {
     const modality = values.modality;
     if (modality !== undefined && modality !== 'audio' && modality !== 'visual')
       throw new UsageError('bad-arguments', '--modality must be audio or visual.');
-    const clips = readTaskFile(format as TaskFormat, file, { clipDir: values['clip-dir'], ext: values.ext, modality, masks: values.masks });
+    const read = readTasks(format as TaskFormat, file, { clipDir: values['clip-dir'], ext: values.ext, modality, masks: values.masks });
+    for (const line of read.refused) ctx.stderr(`avu tasks: refused: ${line}\n`);
     const store = await AvuStore.open(values.dataset, { signal: ctx.signal, autoCompactAfter: 0 });
-    const report = await importTaskClips(store, format, clips, { signal: ctx.signal });
-    await store.close();
-    if (values.json) ctx.stdout(JSON.stringify({ format, file, ...report }, null, 2) + '\n');
+    let report;
+    try {
+      report = await importTaskClips(store, format, read.clips, { signal: ctx.signal });
+    } finally {
+      await store.close();
+    }
+    if (report.missing.length > 0) {
+      const shown = report.missing.slice(0, 5).join(', ') + (report.missing.length > 5 ? ', ...' : '');
+      ctx.stderr(`avu tasks: warning: ${report.missing.length} of ${report.clips} clips are not in ${values.dataset} (${shown}); their Q&A are kept, add the files or check --clip-dir and --ext.\n`);
+    }
+    const refused = { refused: read.refused.length, rows: read.rows };
+    if (values.json) ctx.stdout(JSON.stringify({ format, file, ...report, ...refused, refusedRows: read.refused }, null, 2) + '\n');
     else ctx.stdout(`avu tasks: ${report.qa} ${format} Q&A for ${report.clips} clips (${report.created} new records, ${report.updated} updated)\n`);
+    if (read.refused.length > 0) {
+      ctx.stderr(`avu tasks: refused ${read.refused.length} of ${read.rows} rows of ${file} (listed above); the others were imported. Fix those rows and import again.\n`);
+      return 1;
+    }
     return 0;
   },
 };

@@ -9,7 +9,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DatasetError } from '../../core/errors';
-import { clipPath, labelWords, mergeByVideo, regionName, sentence, taskQa, type ClipNaming, type TaskClip } from './common';
+import { parseJson, readTextFile } from '../../core/json-input';
+import { box, checkedClip, pixels, RowRefusal, TaskRows, text as textField } from './checks';
+import { labelWords, mergeByVideo, regionName, sentence, taskQa, type ClipNaming, type TaskClip } from './common';
 
 type Box = [number, number, number, number];
 
@@ -30,71 +32,75 @@ function boxQa(boxes: Box[]) {
   ];
 }
 
-function tagNumber(xml: string, tag: string): number | undefined {
-  const m = new RegExp(`<${tag}>\\s*([-0-9.]+)\\s*</${tag}>`).exec(xml);
-  return m ? Number(m[1]) : undefined;
+/** The text of the first <tag> element, or undefined when there is none. */
+function tagText(xml: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
+  return m ? m[1] : undefined;
 }
 
 /** One Flickr-SoundNet annotation file. */
 export function parseFlickrXml(xml: string, videoId: string, naming: ClipNaming = {}, file = `${videoId}.xml`): TaskClip {
+  const where = file;
+  const named = checkedClip(where, videoId, naming);
   const size = /<size>([\s\S]*?)<\/size>/.exec(xml)?.[1] ?? '';
-  const width = tagNumber(size, 'width') ?? 256;
-  const height = tagNumber(size, 'height') ?? 256;
+  const w = tagText(size, 'width');
+  const h = tagText(size, 'height');
+  const width = w === undefined ? 256 : pixels(where, w, 'width');
+  const height = h === undefined ? 256 : pixels(where, h, 'height');
   const boxes: Box[] = [];
   for (const m of xml.matchAll(/<bbox>([\s\S]*?)<\/bbox>/g)) {
     const inner = m[1]!;
-    const named = ['xmin', 'ymin', 'xmax', 'ymax'].map((t) => tagNumber(inner, t));
-    let px: number[];
-    if (named.every((v) => v !== undefined)) px = named as number[];
-    else {
-      const nums = [...inner.matchAll(/<[^/>]+>\s*([-0-9.]+)\s*<\/[^>]+>/g)].map((x) => Number(x[1]));
-      px = nums.slice(-4);
-    }
-    if (px.length !== 4 || px.some((v) => !Number.isFinite(v)))
-      throw new DatasetError('bad-task-file', `${file} has a <bbox> without four coordinates.`);
-    boxes.push([px[0]! / width, px[1]! / height, px[2]! / width, px[3]! / height]);
+    const named4 = ['xmin', 'ymin', 'xmax', 'ymax'].map((t) => tagText(inner, t));
+    // Unnamed children: the usual loaders skip the first (the annotator) and read the next four.
+    const raw = named4.every((v) => v !== undefined) ? named4 : [...inner.matchAll(/<[^/>]+>([^<]*)<\/[^>]+>/g)].map((x) => x[1]).slice(-4);
+    const [x1, y1, x2, y2] = box(where, raw, width, height);
+    boxes.push([x1 / width, y1 / height, x2 / width, y2 / height]);
   }
-  if (boxes.length === 0) throw new DatasetError('bad-task-file', `${file} has no <bbox> element; it is not a Flickr-SoundNet annotation.`);
-  return { videoId, clip: clipPath(videoId, naming), durationS: 0, labels: [], qa: boxQa(boxes) };
+  if (boxes.length === 0) throw new RowRefusal(`${file} has no <bbox> element; it is not a Flickr-SoundNet annotation.`, true);
+  return { videoId: named.videoId, clip: named.clip, durationS: 0, labels: [], qa: boxQa(boxes) };
 }
 
 /** VGG-SS's vggss.json. */
-export function parseVggss(text: string, naming: ClipNaming = {}, file = 'vggss.json'): TaskClip[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new DatasetError('bad-task-file', `${file} is not valid JSON; VGG-SS annotations are a JSON list.`, { cause: err });
-  }
+export function parseVggss(text: string, naming: ClipNaming = {}, file = 'vggss.json', rows = new TaskRows()): TaskClip[] {
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new DatasetError('bad-task-file', `${file} ${parsed.error}; VGG-SS annotations are a JSON list.`);
+  const data = parsed.value;
   if (!Array.isArray(data)) throw new DatasetError('bad-task-file', `${file} is not a JSON list of VGG-SS annotations.`);
   const out: TaskClip[] = [];
   data.forEach((e: unknown, i) => {
-    const o = (e ?? {}) as Record<string, unknown>;
-    const boxes = o.bbox;
-    if (typeof o.file !== 'string' || typeof o.class !== 'string' || !Array.isArray(boxes) || boxes.length === 0)
-      throw new DatasetError('bad-task-file', `${file} item ${i} needs file, class and a non-empty bbox list.`);
-    const clamp = (v: unknown) => Math.min(1, Math.max(0, Number(v)));
-    const list = boxes.map((b: unknown) => {
-      if (!Array.isArray(b) || b.length !== 4 || b.some((v) => !Number.isFinite(Number(v))))
-        throw new DatasetError('bad-task-file', `${file} item ${i} has a box that is not [x1, y1, x2, y2].`);
-      return b.map(clamp) as Box;
-    });
-    out.push({
-      videoId: o.file, clip: clipPath(o.file, naming), durationS: 10, labels: [o.class],
-      qa: [taskQa('avl', 'av', 'What is making the sound?', sentence(labelWords(o.class))), ...boxQa(list)],
+    rows.take(() => {
+      const where = `${file} item ${i}`;
+      const o = (e ?? {}) as Record<string, unknown>;
+      const boxes = o.bbox;
+      if (typeof o.file !== 'string' || typeof o.class !== 'string' || !Array.isArray(boxes) || boxes.length === 0)
+        throw new RowRefusal(`${where} needs file, class and a non-empty bbox list.`, true);
+      const { videoId, clip } = checkedClip(where, o.file, naming);
+      const cls = textField(where, o.class, 'class');
+      const list = boxes.map((b: unknown) => {
+        if (!Array.isArray(b)) throw new RowRefusal(`${where} has a box that is not [x1, y1, x2, y2].`);
+        return box(where, b);
+      });
+      out.push({
+        videoId, clip, durationS: 10, labels: [cls],
+        qa: [taskQa('avl', 'av', 'What is making the sound?', sentence(labelWords(cls))), ...boxQa(list)],
+      });
     });
   });
   return mergeByVideo(out);
 }
 
 /** `file` is vggss.json, one Flickr XML file, or a folder of them. */
-export function parseAvlPath(file: string, naming: ClipNaming = {}): TaskClip[] {
+export function parseAvlPath(file: string, naming: ClipNaming = {}, rows = new TaskRows()): TaskClip[] {
+  const flickr = (name: string, xml: string): TaskClip[] => {
+    const c = rows.take(() => parseFlickrXml(xml, name.slice(0, -4), naming, name));
+    return c ? [c] : [];
+  };
   if (fs.statSync(file).isDirectory()) {
     const xmls = fs.readdirSync(file).filter((n) => n.toLowerCase().endsWith('.xml')).sort();
     if (xmls.length === 0) throw new DatasetError('bad-task-file', `${file} has no .xml Flickr-SoundNet annotations.`);
-    return mergeByVideo(xmls.map((n) => parseFlickrXml(fs.readFileSync(path.join(file, n), 'utf8'), n.slice(0, -4), naming, n)));
+    return mergeByVideo(xmls.flatMap((n) => flickr(n, readTextFile(path.join(file, n)))));
   }
-  const text = fs.readFileSync(file, 'utf8');
-  if (file.toLowerCase().endsWith('.xml')) return [parseFlickrXml(text, path.basename(file).slice(0, -4), naming, path.basename(file))];
-  return parseVggss(text, naming, path.basename(file));
+  const text = readTextFile(file);
+  if (file.toLowerCase().endsWith('.xml')) return flickr(path.basename(file), text);
+  return parseVggss(text, naming, path.basename(file), rows);
 }

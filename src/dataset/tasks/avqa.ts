@@ -4,8 +4,10 @@
 // `type` and `templ_values` are JSON lists written as strings; the answer key is spelled `anser`.
 // Placeholders (<Object>, <LocationQ>, <FL>, ...) are filled in order from templ_values.
 import { DatasetError } from '../../core/errors';
+import { parseJson } from '../../core/json-input';
 import type { Modality } from '../record';
-import { clipPath, mergeByVideo, sentence, taskQa, type ClipNaming, type TaskClip } from './common';
+import { checkedClip, RowRefusal, TaskRows, text as textField } from './checks';
+import { mergeByVideo, sentence, taskQa, type ClipNaming, type TaskClip } from './common';
 
 export const AVQA_DURATION_S = 60;
 
@@ -34,28 +36,25 @@ export function fillTemplate(question: string, values: readonly string[]): strin
   return question.replace(/<[A-Za-z_]+>/g, (m) => (i < values.length ? values[i++]! : m));
 }
 
-export function parseAvqa(text: string, naming: ClipNaming = {}, file = 'avqa.json'): TaskClip[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new DatasetError('bad-task-file', `${file} is not valid JSON; MUSIC-AVQA question files are a JSON list.`, { cause: err });
-  }
+export function parseAvqa(text: string, naming: ClipNaming = {}, file = 'avqa.json', rows = new TaskRows()): TaskClip[] {
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new DatasetError('bad-task-file', `${file} ${parsed.error}; MUSIC-AVQA question files are a JSON list.`);
+  const data = parsed.value;
   if (!Array.isArray(data)) throw new DatasetError('bad-task-file', `${file} is not a JSON list of MUSIC-AVQA questions.`);
   const out: TaskClip[] = [];
   data.forEach((e: unknown, i) => {
-    if (e === null || typeof e !== 'object') throw new DatasetError('bad-task-file', `${file} item ${i} is not an object.`);
-    const o = e as Record<string, unknown>;
-    if (o.question_deleted === 1 || o.question_deleted === '1') return;
-    const vid = o.video_id;
-    const q = o.question_content;
-    const a = o.anser ?? o.answer;
-    if ((typeof vid !== 'string' && typeof vid !== 'number') || typeof q !== 'string' || typeof a !== 'string')
-      throw new DatasetError('bad-task-file', `${file} item ${i} lacks video_id, question_content or anser.`);
-    const videoId = String(vid);
-    out.push({
-      videoId, clip: clipPath(videoId, naming), durationS: AVQA_DURATION_S, labels: [],
-      qa: [taskQa('avqa', modalityOf(list(o.type)), fillTemplate(q, list(o.templ_values)), sentence(a))],
+    rows.take(() => {
+      const where = `${file} item ${i}`;
+      if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new RowRefusal(`${where} is not an object.`, true);
+      const o = e as Record<string, unknown>;
+      if (o.question_deleted === 1 || o.question_deleted === '1') return;
+      const { videoId, clip } = checkedClip(where, o.video_id, naming);
+      const q = textField(where, o.question_content, 'question_content');
+      const a = textField(where, o.anser ?? o.answer, 'answer (anser)');
+      out.push({
+        videoId, clip, durationS: AVQA_DURATION_S, labels: [],
+        qa: [taskQa('avqa', modalityOf(list(o.type)), fillTemplate(q, list(o.templ_values)), sentence(a))],
+      });
     });
   });
   return mergeByVideo(out);

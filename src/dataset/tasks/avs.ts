@@ -7,7 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decode } from 'fast-png';
 import { DatasetError } from '../../core/errors';
-import { clipPath, labelWords, mergeByVideo, placeSentence, regionName, taskQa, type ClipNaming, type TaskClip } from './common';
+import { checkedClip, RowRefusal, TaskRows } from './checks';
+import { hasControlChars } from '../validate';
+import { readTextFile } from '../../core/json-input';
+import { labelWords, mergeByVideo, placeSentence, regionName, taskQa, type ClipNaming, type TaskClip } from './common';
 
 export const AVS_DURATION_S = 5;
 
@@ -62,9 +65,9 @@ export interface AvsOptions extends ClipNaming {
   masks?: string;
 }
 
-export function parseAvs(csvFile: string, opts: AvsOptions = {}): TaskClip[] {
+export function parseAvs(csvFile: string, opts: AvsOptions = {}, rows = new TaskRows()): TaskClip[] {
   const name = path.basename(csvFile);
-  const lines = fs.readFileSync(csvFile, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = readTextFile(csvFile).split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length < 2) throw new DatasetError('bad-task-file', `${name} has no video lines after its header.`);
   const dir = path.dirname(csvFile);
   const masks = opts.masks ?? [path.join(dir, 'gt_masks'), path.join(dir, 's4_data', 'gt_masks')].find((d) => fs.existsSync(d));
@@ -73,21 +76,27 @@ export function parseAvs(csvFile: string, opts: AvsOptions = {}): TaskClip[] {
   const out: TaskClip[] = [];
   let found = 0;
   lines.slice(1).forEach((line, i) => {
-    const f = splitCsvLine(line);
-    if (f.length < 4 || !f[0] || !f[2] || !f[3])
-      throw new DatasetError('bad-task-file', `${name} line ${i + 2} should have the video name in column 1, category in column 3 and split in column 4.`);
-    const [video, , category, split] = f as [string, string, string, string];
-    const cat = labelWords(category);
-    const qa = [];
-    for (let k = 1; k <= AVS_DURATION_S; k++) {
-      const file = path.join(masks, split, category, video, `${video}_${k}.png`);
-      if (!fs.existsSync(file)) continue;
-      found++;
-      const c = maskCentroid(fs.readFileSync(file));
-      const q = `Where is the sounding object (${cat}) from ${k - 1} to ${k} seconds?`;
-      qa.push(taskQa('avs', 'av', q, c ? placeSentence(regionName(c.x, c.y)) : 'It is not visible in the frame.'));
-    }
-    if (qa.length > 0) out.push({ videoId: video, clip: clipPath(video, opts), durationS: AVS_DURATION_S, labels: [category], qa });
+    rows.take(() => {
+      const where = `${name} line ${i + 2}`;
+      const f = splitCsvLine(line);
+      if (f.length < 4 || !f[0] || !f[2] || !f[3])
+        throw new RowRefusal(`${where} should have the video name in column 1, category in column 3 and split in column 4.`, true);
+      const [, , category, split] = f as [string, string, string, string];
+      const { videoId: video, clip } = checkedClip(where, f[0], opts);
+      for (const [part, what] of [[category, 'category'], [split, 'split']] as const)
+        if (part === '.' || part === '..' || /[\\/]/.test(part) || hasControlChars(part)) throw new RowRefusal(`${where} has a ${what} (${part}) that is not a folder name.`);
+      const cat = labelWords(category);
+      const qa = [];
+      for (let k = 1; k <= AVS_DURATION_S; k++) {
+        const file = path.join(masks, split, category, video, `${video}_${k}.png`);
+        if (!fs.existsSync(file)) continue;
+        found++;
+        const c = maskCentroid(fs.readFileSync(file));
+        const q = `Where is the sounding object (${cat}) from ${k - 1} to ${k} seconds?`;
+        qa.push(taskQa('avs', 'av', q, c ? placeSentence(regionName(c.x, c.y)) : 'It is not visible in the frame.'));
+      }
+      if (qa.length > 0) out.push({ videoId: video, clip, durationS: AVS_DURATION_S, labels: [category], qa });
+    });
   });
   if (found === 0) throw new DatasetError('no-masks', `No masks of the videos in ${name} were found under ${masks}; pass --masks <dir>.`);
   return mergeByVideo(out);

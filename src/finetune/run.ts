@@ -92,7 +92,7 @@ export async function runFinetune(req: FinetuneRequest): Promise<FinetuneOutcome
       name,
       version: `${base.manifest.version}+ft.${t}`,
       lineage,
-      replayCache: join(req.trainerDir, 'data', `finetune-replay-${req.config.replay_seed}`),
+      replayCache: join(req.trainerDir, 'data', `finetune-replay-${req.config.replay_seed}-${req.config.replay_clips}`),
     };
     const jobFile = join(workDir, 'job.json');
     await writeFile(jobFile, JSON.stringify(job, null, 2) + '\n');

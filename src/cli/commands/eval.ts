@@ -10,8 +10,13 @@ import { UsageError } from '../../core/errors';
 import { headlineMetrics, type EvalSummary } from '../../inference/eval-metrics';
 import { evaluateSet } from '../../inference/evaluate';
 import { deviceArg, loadModel, num } from './caption';
+import { runBaselineEval } from './eval-baseline';
 
 const HELP = `Usage: avu eval --model DIR --set <dir> [--json] [--compare eval.json]
+       avu eval --model NEW --baseline BASE (--set <dir> | --heldout [--dataset DIR]) [--json]
+  --baseline DIR       also evaluate this bundle on the same questions: one table of metric, base, new, difference
+  --heldout            with --baseline: NEW's held-out accepted items (from avu finetune) on its dataset's clips
+  --dataset DIR        where that dataset is now (default: the one in NEW's lineage)
   --set DIR            AVU-Synth clips (clip.mp4 + clip.json with its Q&A)
   --max-clips N        only the first N clips (sorted by name)
   --max-new-tokens N   token budget of captions and keyword lists (default 48, as the trainer's eval)
@@ -38,12 +43,19 @@ export const command: Command = {
       'short-max-new-tokens': { type: 'string' },
       'no-reliance': { type: 'boolean' },
       records: { type: 'string' },
+      baseline: { type: 'string' },
+      heldout: { type: 'boolean' },
+      dataset: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     }, false);
     void positionals;
     if (values.help) {
       ctx.stdout(HELP);
       return 0;
+    }
+    if (values.baseline) {
+      if (!values.model) throw new UsageError('bad-arguments', 'avu eval --baseline BASE needs --model NEW.');
+      return runBaselineEval({ model: values.model, baseline: values.baseline, set: values.set, heldout: values.heldout, dataset: values.dataset, device: values.device, maxClips: num('max-clips', values['max-clips']), reliance: !values['no-reliance'], json: values.json === true }, ctx);
     }
     if (!values.set) throw new UsageError('bad-arguments', 'avu eval needs --set <dir> (a folder of AVU-Synth clips with their .json).');
     const model = await loadModel(values.model, deviceArg(values.device), ctx);

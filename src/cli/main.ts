@@ -2,6 +2,7 @@
 // and exports `run(argv, io)`. Bad input: one line on stderr and a non-zero exit.
 import { describeError, AvuError, UsageError } from '../core/errors';
 import type { CliIo, Command } from './command';
+import { stopOnSignals } from './signals';
 
 const commands: Record<string, () => Promise<Command>> = {
   probe: async () => (await import('./commands/probe')).command,
@@ -26,10 +27,11 @@ function usage(): string {
     '  caption <clip|dir> [--model DIR] [--device auto|cpu|cuda|webgpu] [--shard i/n] [--dataset DIR] [--no-store] [--json]',
     '  review <dataset> [--clip C] [--qa ID] accept|reject|edit|reset | --undo | --redo | --accept-all | --list',
     '  eval --model DIR --set <dir> [--json]      accuracy per subset, negatives, audio reliance',
+    '  eval --model NEW --baseline BASE (--set <dir> | --heldout) [--json]   one table: metric, base, new, difference',
     '  rules <dataset> [--json]                   consistency subsets, scores and filtering',
     '  tasks import --format ave|llp|avqa|avl|avs <file> --dataset <dir>',
     '  export <dataset> --format llava|sharegpt|dpo --out <dir>',
-    '  finetune --dataset <dir> --launcher local|slurm [--config file]',
+    '  finetune --dataset <dir> [--stage instruction|pretrain|both] [--base DIR] [--launcher local] [--config file] [--json]',
     '  bench [--json]                             benchmarks, as ratios against a Python reference',
     '',
     'Run `avu <command> --help` for a command\'s options.',
@@ -48,11 +50,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const ac = new AbortController();
-  const onSignal = (): void => ac.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let uninstall = (): void => undefined;
   try {
     const command = await load();
+    if (command.signals !== 'default') uninstall = stopOnSignals((r) => ac.abort(r), (line) => io.stderr(line));
     return await command.run(rest, { ...io, signal: ac.signal });
   } catch (err) {
     io.stderr(`avu ${name}: ${describeError(err)}\n`);
@@ -61,8 +62,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof AvuError && err.family === 'cancelled') return 130;
     return 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    uninstall();
   }
 }
 

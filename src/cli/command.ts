@@ -11,6 +11,12 @@ export interface RunContext extends CliIo {
 }
 
 export interface Command {
+  /**
+   * 'default': the command keeps the default action of SIGINT/SIGTERM, which ends it at once, even in
+   * synchronous work (its writes are crash-safe). Otherwise it stops cleanly at the first signal (it
+   * checks ctx.signal between steps and kills its children) and ends at the second (signals.ts).
+   */
+  signals?: 'default';
   /** Returns the process exit code. Throws AvuError for bad input (printed as one line by main). */
   run(argv: string[], ctx: RunContext): Promise<number>;
 }

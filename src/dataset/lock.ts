@@ -1,6 +1,7 @@
 // The compaction lock: `.avu/lock`, created with O_EXCL, holding {pid, host, token, at}.
 // Only compaction takes it (recording a review action never waits for it). A lock is stale when its
-// process is gone (same host, `kill(pid, 0)` says ESRCH) or it is older than `staleMs` (another host).
+// process is gone (same host, `kill(pid, 0)` says ESRCH, or the PID now names a process that started
+// after the lock was written: a reused PID) or it is older than `staleMs` (another host).
 // Breaking a stale lock renames it to a unique name first and checks that what it moved is still the
 // stale lock it judged, so two processes breaking the same stale lock cannot both win.
 import * as fs from 'node:fs';
@@ -12,6 +13,46 @@ export interface LockInfo {
   host: string;
   token: string;
   at: number;
+  /** When the holder process started (ms since the epoch, from /proc; absent elsewhere and in old locks). */
+  started?: number;
+}
+
+let bootMs: number | undefined;
+
+/**
+ * When process `pid` started, in ms since the epoch, from /proc/<pid>/stat (field 22, clock ticks since
+ * boot, USER_HZ = 100 on Linux) and /proc/stat's btime; undefined where there is no /proc or no process.
+ */
+export function processStartMs(pid: number): number | undefined {
+  try {
+    if (bootMs === undefined) {
+      const m = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
+      if (!m) return undefined;
+      bootMs = Number(m[1]) * 1000;
+    }
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 on; the name may hold spaces
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? bootMs + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// btime is whole seconds and ticks are 10 ms: two readings of one process's start differ by up to ~1 s.
+const START_SLACK_MS = 1500;
+
+/**
+ * Whether `pid` is the process that wrote the lock: alive, and (where /proc says when it started) started
+ * when the lock says, or at least before the lock was written. A PID reused by an unrelated process
+ * (after the writer died, or after a reboot) started later, so it does not hold the lock.
+ */
+export function holderAlive(info: LockInfo): boolean {
+  if (!pidAlive(info.pid)) return false;
+  const started = processStartMs(info.pid);
+  if (started === undefined) return true;
+  if (info.started !== undefined) return Math.abs(started - info.started) <= START_SLACK_MS;
+  return started <= info.at + START_SLACK_MS;
 }
 
 export function pidAlive(pid: number): boolean {
@@ -27,7 +68,7 @@ function readLock(file: string): LockInfo | undefined {
   try {
     const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string' && typeof v.at === 'number')
-      return v as LockInfo;
+      return { pid: v.pid, host: v.host, token: v.token, at: v.at, ...(typeof v.started === 'number' ? { started: v.started } : {}) };
     return undefined;
   } catch {
     return undefined;
@@ -43,14 +84,15 @@ export class DirLock {
 
   private isStale(info: LockInfo | undefined, mtimeMs: number): boolean {
     if (!info) return Date.now() - mtimeMs > 5_000; // half-written lock file from a crash, or garbage
-    if (info.host === os.hostname()) return !pidAlive(info.pid);
+    if (info.host === os.hostname()) return !holderAlive(info);
     return Date.now() - info.at > this.staleMs;
   }
 
   /** One attempt: true if this process now holds the lock. */
   tryAcquire(): boolean {
     const token = `${process.pid}-${randomBytes(6).toString('hex')}`;
-    const info: LockInfo = { pid: process.pid, host: os.hostname(), token, at: Date.now() };
+    const started = processStartMs(process.pid);
+    const info: LockInfo = { pid: process.pid, host: os.hostname(), token, at: Date.now(), ...(started === undefined ? {} : { started }) };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = fs.openSync(this.file, 'wx');

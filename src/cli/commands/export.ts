@@ -18,6 +18,7 @@ Only accepted or edited Q&A of samples the rules kept; media paths relative to t
 `;
 
 export const command: Command = {
+  signals: 'default', // crash-safe writes; a signal ends it at once, even in synchronous work
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs('export', argv, {
       format: { type: 'string' },

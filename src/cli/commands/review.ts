@@ -135,6 +135,7 @@ function describeItem(item: QaItem): string {
 }
 
 export const command: Command = {
+  signals: 'default', // crash-safe writes; a signal ends it at once, even in synchronous work
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs('review', argv, {
       clip: { type: 'string' },

@@ -61,6 +61,7 @@ function human(r: RulesReport, root: string): string {
 }
 
 export const command: Command = {
+  signals: 'default', // crash-safe writes; a signal ends it at once, even in synchronous work
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs('rules', argv, {
       json: { type: 'boolean' },

@@ -24,6 +24,7 @@ Options:
 `;
 
 export const command: Command = {
+  signals: 'default', // crash-safe writes; a signal ends it at once, even in synchronous work
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs('tasks', argv, {
       format: { type: 'string' },

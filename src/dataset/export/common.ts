@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { DatasetError, throwIfAborted } from '../../core/errors';
 import { fsyncDir, ioError, storeIo } from '../journal';
+import { pidAlive } from '../lock';
 import { SUBSETS, type AvuSample, type QaItem, type Subset } from '../record';
 import { qaSubsetsFor } from '../consistency';
 import type { AvuStore } from '../store';
@@ -152,6 +153,54 @@ export function checkExportTarget(outDir: string, datasetRoot: string): string {
   return target;
 }
 
+/**
+ * What an export killed part-way left beside its target (a signal ends `avu export` at once): its
+ * temporary folder goes; a previous export it had moved aside comes back if the target is missing.
+ */
+function removeLeftovers(parent: string, base: string): void {
+  const re = /^\.(.*)\.avu-(export|old)-(\d+)-[0-9a-f]{8}$/;
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = re.exec(n);
+    if (!m || m[1] !== base || pidAlive(Number(m[3]))) continue;
+    const p = path.join(parent, n);
+    try {
+      if (m[2] === 'old' && !fs.existsSync(path.join(parent, base))) fs.renameSync(p, path.join(parent, base));
+      else fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      // Best effort: a leftover we cannot remove does not stop this export.
+    }
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdirSync spins forever on a path under /proc
+ * (ENOENT from a folder that exists), so a bad --out would hang the command at 100% CPU.
+ */
+function makeFolder(dir: string, outDir: string): void {
+  const missing: string[] = [];
+  for (let cur = dir; !fs.existsSync(cur); cur = path.dirname(cur)) {
+    missing.push(cur);
+    if (path.dirname(cur) === cur) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && fs.statSync(d).isDirectory()) continue;
+      const advised = ioError(err, d, 'create the export folder');
+      if (advised instanceof DatasetError) throw advised;
+      throw new DatasetError('bad-out', `--out ${outDir} cannot be made: ${d} cannot be created there (${code ?? String(err)}); choose a folder on an ordinary disk.`, { cause: err });
+    }
+  }
+}
+
 function writeDurable(file: string, text: string): void {
   const fd = fs.openSync(file, 'w');
   try {
@@ -183,10 +232,11 @@ export function writeExport(
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tmp = path.join(parent, `.${path.basename(target)}.avu-export-${tag}`);
   const old = path.join(parent, `.${path.basename(target)}.avu-old-${tag}`);
+  makeFolder(parent, outDir);
+  removeLeftovers(parent, path.basename(target));
+  makeFolder(tmp, outDir);
   let current = tmp;
   try {
-    fs.mkdirSync(parent, { recursive: true });
-    fs.mkdirSync(tmp);
     const entries: ExportManifest['files'] = [];
     const samples: Record<string, number> = {};
     for (const f of files) {

@@ -33,23 +33,27 @@ function request(over: Partial<FinetuneRequest> = {}): FinetuneRequest {
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'avu-ft-'));
   for (const c of CLIPS) copyFileSync(join(samples, c), join(root, c));
-  const store = await AvuStore.open(root);
-  for (const [i, clip] of CLIPS.entries()) {
-    store.put(createSample({ clip, qa: [
+  // as in use: one session captions (puts), a later one reviews
+  const captioned = await AvuStore.open(root);
+  for (const clip of CLIPS) {
+    captioned.put(createSample({ clip, qa: [
       qa('q1', 'What kind of sound is it?', 'a whistle', 'pending'),
       qa('q2', 'What pitch is the sound?', 'low', 'pending'),
       qa('q3', 'What is the background?', 'sandy beach', 'pending', 'visual'),
       qa('q4', 'How many shapes are there?', 'two', 'pending', 'visual'),
     ] }));
-    const id = store.ids().find((x) => store.get(x)?.clip === clip)!;
-    store.review(id, 'q1', 'edit', `speech ${i}`);
-    store.review(id, 'q2', 'accept');
-    store.review(id, 'q3', 'reject');          // rejected and pending (q4) items never reach the trainer
   }
   // a sample the rules dropped: none of its items count
-  store.put(createSample({ clip: 'dropped.mp4', qa: [qa('q1', 'What kind of sound is it?', 'dropped', 'accepted')] }));
-  const dropped = store.ids().find((x) => store.get(x)?.clip === 'dropped.mp4')!;
-  store.patch(dropped, { scores: { similarity: null, selfConsistency: null, annotation: null, confidence: null, kept: false } });
+  captioned.put(createSample({ clip: 'dropped.mp4', qa: [qa('q1', 'What kind of sound is it?', 'dropped', 'accepted')] }));
+  await captioned.close();
+  const store = await AvuStore.open(root);
+  const idOf = (clip: string): string => store.ids().find((x) => store.get(x)?.clip === clip)!;
+  for (const [i, clip] of CLIPS.entries()) {
+    store.review(idOf(clip), 'q1', 'edit', `speech ${i}`);
+    store.review(idOf(clip), 'q2', 'accept');
+    store.review(idOf(clip), 'q3', 'reject');          // rejected and pending (q4) items never reach the trainer
+  }
+  store.patch(idOf('dropped.mp4'), { scores: { similarity: null, selfConsistency: null, annotation: null, confidence: null, kept: false } });
   await store.close();
   const cfgFile = join(root, 'tiny.json');
   writeFileSync(cfgFile, JSON.stringify({ replay_clips: 2, replay_share: 0.5, log_every: 1, heldout_share: 0.3, instruction: { steps: 2, batch_clips: 2 } }));
@@ -71,7 +75,7 @@ describe('avu finetune, local launcher', () => {
     assert.match(lineage.base.manifestSha256, /^[0-9a-f]{64}$/);
     assert.match(lineage.dataset.contentSha256, /^[0-9a-f]{64}$/);
     assert.equal(lineage.dataset.train.clips + lineage.dataset.heldOut.clips, 3, 'the dropped sample is not in the set');
-    assert.equal(lineage.dataset.train.items, 2 * lineage.dataset.train.clips, 'accepted + edited only');
+    assert.equal(lineage.dataset.train.items, 2 * lineage.dataset.train.clips, `accepted + edited only: ${JSON.stringify(res.set.clips.map((c) => [c.clip, c.split, c.items.map((x) => x.q)]))}`);
     assert.equal(lineage.metrics.stages.instruction.steps, 2);
     assert.equal(lineage.config.instruction.steps, 2);
     const held = readFileSync(join(out, 'heldout.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { clip: string; a: string });

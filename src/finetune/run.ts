@@ -73,6 +73,13 @@ export async function runFinetune(req: FinetuneRequest): Promise<FinetuneOutcome
       ...(req.signal ? { signal: req.signal } : {}),
       progress: (d, n, clip) => req.onProgress?.(`features ${d}/${n} ${clip}`),
     });
+    for (const st of req.stage === 'both' ? ['pretrain', 'instruction'] : [req.stage]) {
+      const has = set.clips.some((c) => c.split === 'train' && c.items.some((x) => (x.subset === 'pretrain') === (st === 'pretrain')));
+      if (!has) {
+        const what = st === 'pretrain' ? 'pretrain items (captions and keyword lists, e.g. from avu tasks import)' : 'accepted or edited Q&A outside the pretrain subset';
+        throw new FinetuneError('no-stage-items', `The train split of ${root} has no ${what}, which the ${st} stage learns from; review more clips or choose another --stage.`);
+      }
+    }
     req.onProgress?.(`fine-tune set: ${set.counts.train.clips} train clips (${set.counts.train.items} items), ${set.counts.heldOut.clips} held out (${set.counts.heldOut.items} items)`);
     await mkdir(dirname(out), { recursive: true });
     await rm(partial, { recursive: true, force: true });

@@ -122,6 +122,11 @@ describe('avu finetune, local launcher', () => {
     assert.ok(!existsSync(join(root, '.avu', 'finetune', 'lock')));
   });
 
+  it('a stage with nothing to learn from is refused before the trainer starts', async () => {
+    await assert.rejects(runFinetune(request({ stage: 'pretrain', out: join(root, 'models', 'pre') })), (e: unknown) => e instanceof FinetuneError && e.code === 'no-stage-items' && /pretrain/.test(e.message));
+    assert.ok(!existsSync(join(root, 'models', 'pre')));
+  });
+
   it('a missing Python is one sentence with the fix', async () => {
     await assert.rejects(runFinetune(request({ python: join(root, 'no-such-python') })), (e: unknown) => e instanceof AvuError && e.code === 'no-python' && /--python/.test(e.message) && !e.message.includes('\n'));
   });

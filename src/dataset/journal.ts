@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { DatasetError } from '../core/errors';
+import { parseJson } from '../core/json-input';
 import { journalEntryProblem, type JournalEntry } from './ops';
 
 /**
@@ -45,6 +46,9 @@ function writeAll(fd: number, buf: Buffer): void {
   while (off < buf.length) off += storeIo.writeSync(fd, buf, off, buf.length - off);
 }
 
+/** Longest journal line read (a put carries a whole record, at most 64 MiB as a file). */
+export const JOURNAL_LINE_MAX_BYTES = 96 * 2 ** 20;
+
 export function frameLine(entry: JournalEntry): string {
   const json = JSON.stringify(entry);
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
@@ -73,12 +77,9 @@ function parseLine(line: string): JournalEntry | string {
   if (!m) return 'the line has no checksum frame';
   const [, sum, json] = m as unknown as [string, string, string];
   if (crc32(json).toString(16).padStart(8, '0') !== sum) return 'the checksum does not match (torn or edited line)';
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return 'the line is not JSON';
-  }
+  const parsed = parseJson(json);
+  if (!parsed.ok) return parsed.error.startsWith('nests') ? `the line ${parsed.error}` : 'the line is not JSON';
+  const v = parsed.value;
   const problem = journalEntryProblem(v);
   return problem === null ? (v as JournalEntry) : `the line is not a valid store action: ${problem}`;
 }
@@ -113,6 +114,12 @@ export function readJournal(file: string, fromOffset = 0): JournalRead {
   for (;;) {
     const nl = buf.indexOf(0x0a, start);
     if (nl < 0) break;
+    if (nl - start > JOURNAL_LINE_MAX_BYTES) {
+      // Too long to be an action of ours, and too long for a string: kept aside by its first bytes.
+      bad.push({ offset: fromOffset + start, text: buf.toString('utf8', start, start + 4096), reason: `the line is longer than ${JOURNAL_LINE_MAX_BYTES / 2 ** 20} MiB, the limit for one action` });
+      start = nl + 1;
+      continue;
+    }
     const text = buf.toString('utf8', start, nl);
     if (text.trim() !== '') {
       const r = parseLine(text);
@@ -124,7 +131,8 @@ export function readJournal(file: string, fromOffset = 0): JournalRead {
     }
     start = nl + 1;
   }
-  return { entries, offsets, bad, tail: buf.toString('utf8', start), endOffset: fromOffset + start };
+  const tail = buf.toString('utf8', start, Math.min(buf.length, start + JOURNAL_LINE_MAX_BYTES));
+  return { entries, offsets, bad, tail, endOffset: fromOffset + start };
 }
 
 /**

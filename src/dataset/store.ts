@@ -39,6 +39,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DatasetError, throwIfAborted } from '../core/errors';
+import { parseJson } from '../core/json-input';
 import type { AvuSample, QaItem } from './record';
 import { readIndexFile, sameStamp, stampOf, writeIndexFile, type Stamp } from './index-file';
 import { canonicalRecordJson } from './canonical';
@@ -70,6 +71,8 @@ export interface StoreOptions {
 
 const CACHE_MAX = 2000;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** A record file bigger than this is reported, not read (a hand edit or an attack, never the store). */
+const RECORD_MAX_BYTES = 64 * 2 ** 20;
 
 
 function byTime(a: JournalEntry, b: JournalEntry): number {
@@ -355,6 +358,10 @@ export class AvuStore {
     let text: string | undefined;
     let bytes: Buffer | undefined;
     try {
+      if (fs.statSync(file).size > RECORD_MAX_BYTES) {
+        this.quarantine.moveFile(file, `larger than ${RECORD_MAX_BYTES / 2 ** 20} MiB, the limit for one record; mend it and put it back as .avu/records/${id}.json`);
+        return skipPending ? undefined : this.withPending(id, undefined);
+      }
       bytes = fs.readFileSync(file);
     } catch (err) {
       // One unreadable file is reported, not fatal for the whole command; its actions stay pending.
@@ -370,7 +377,10 @@ export class AvuStore {
       }
     }
     if (text !== undefined) rec = this.parseRecordFile(file, id, text);
-    if (skipPending) return rec;
+    return skipPending ? rec : this.withPending(id, rec);
+  }
+
+  private withPending(id: string, rec: AvuSample | undefined): AvuSample | undefined {
     for (const e of (this.pending.get(id) ?? []).slice().sort(byTime)) rec = applyEntry(rec, e);
     return rec;
   }
@@ -378,11 +388,9 @@ export class AvuStore {
   private parseRecordFile(file: string, id: string, text: string): AvuSample | undefined {
     let v: unknown;
     let reason: string | undefined;
-    try {
-      v = JSON.parse(text);
-    } catch (err) {
-      reason = `not valid JSON: ${(err as Error).message}`;
-    }
+    const parsed = parseJson(text); // deep nesting would overflow the stack of every later step
+    if (parsed.ok) v = parsed.value;
+    else reason = parsed.error.replace(/^is not valid JSON \((.*)\)$/, 'not valid JSON: $1').replace(/^nests/, 'it nests') + ' for a record';
     if (reason === undefined) {
       const c = checkRecord(v);
       if (!c.ok) reason = `not a valid record: ${c.error}`;

@@ -6,6 +6,10 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { ModelError, throwIfAborted } from '../core/errors';
 import { checkManifest, GRAPH_NAMES, type GraphName, type Manifest } from './manifest';
+import { parseJson } from '../core/json-input';
+
+/** A manifest names files and numbers; one this big is not one. */
+const MANIFEST_MAX_BYTES = 16 * 2 ** 20;
 
 export interface Bundle {
   dir: string;
@@ -24,6 +28,9 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
 async function readManifest(dir: string): Promise<Manifest> {
   const path = join(dir, 'manifest.json');
   let text: string;
+  const size = await stat(path).then((st) => st.size, () => 0);
+  if (size > MANIFEST_MAX_BYTES)
+    throw new ModelError('bad-manifest', `${path} is larger than ${MANIFEST_MAX_BYTES / 2 ** 20} MiB, the limit for a bundle manifest; re-export the bundle.`);
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
@@ -31,13 +38,9 @@ async function readManifest(dir: string): Promise<Manifest> {
     if (missingDir) throw new ModelError('bundle-not-found', `No model bundle at ${dir}: the folder does not exist; pass --model with a bundle folder.`, { cause: err });
     throw new ModelError('missing-file', `${path} is missing; a model bundle needs a manifest.json (docs/bundle.md).`, { cause: err });
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ModelError('bad-manifest', `${path} is not valid JSON (${(err as Error).message}); re-export the bundle.`, { cause: err });
-  }
-  return checkManifest(parsed, path);
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new ModelError('bad-manifest', `${path} ${parsed.error}; re-export the bundle.`);
+  return checkManifest(parsed.value, path);
 }
 
 /** Reads and verifies a bundle: schema, presence and sha256 of every file in `files`. */

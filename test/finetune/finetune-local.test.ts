@@ -15,6 +15,7 @@ import { acquireFinetuneLock } from '../../src/finetune/lock';
 import { resolvePython } from '../../src/finetune/python-env';
 import { runFinetune, type FinetuneRequest } from '../../src/finetune/run';
 import { decodeNpyFloat32 } from '../../src/media';
+import { main } from '../../src/cli/main';
 
 const repo = resolve(__dirname, '..', '..');
 const trainerDir = join(repo, 'trainer');
@@ -86,6 +87,15 @@ describe('avu finetune, local launcher', () => {
     assert.deepEqual(decodeNpyFloat32(readFileSync(clipsLine.frames)).shape, [8, 3, 224, 224]);
     assert.deepEqual(decodeNpyFloat32(readFileSync(clipsLine.spectrograms)).shape, [8, 1, 128, 204]);
     assert.ok(!existsSync(join(root, '.avu', 'finetune', 'lock')), 'the lock is released');
+    // avu eval --baseline asks both models the held-out items: one table
+    let stdout = '';
+    const code = await main(['eval', '--model', out, '--baseline', base, '--heldout', '--json'], { stdout: (x) => void (stdout += x), stderr: () => undefined });
+    assert.equal(code, 0);
+    const table = JSON.parse(stdout) as { rows: Array<{ metric: string; base: number | null; new: number | null; diff: number | null; n: number }>; nClips: number };
+    const overall = table.rows.find((r) => r.metric === 'overall')!;
+    assert.equal(overall.n, held.length);
+    assert.ok(overall.base !== null && overall.new !== null && Math.abs(overall.diff! - (overall.new - overall.base)) < 1e-3);
+    assert.ok(table.rows.some((r) => r.metric === 'question: What kind of sound is it?'));
     // the same store gives the same set and split
     const again = await runFinetune(request({ out: join(root, 'models', 'ft-2'), name: 'ft-2' }));
     assert.equal((again.manifest.lineage as { dataset: { contentSha256: string } }).dataset.contentSha256, lineage.dataset.contentSha256);

@@ -18,7 +18,7 @@ export class LocalLauncher implements Launcher {
   launch(job: TrainerJob, opts: LaunchOptions = {}): Promise<RunResult> {
     return new Promise((resolveRun) => {
       const log = createWriteStream(join(job.workDir, 'trainer.log'), { flags: 'a' });
-      const env = { ...process.env, PYTHONPATH: [job.trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', OMP_NUM_THREADS: String(job.threads) };
+      const env = { ...process.env, PYTHONPATH: [job.trainerDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', OMP_NUM_THREADS: String(job.threads), AVU_PARENT_PID: String(process.pid) };
       const child = spawn(job.python, ['-m', 'avu_trainer.finetune', '--job', job.jobFile], { cwd: job.trainerDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       const tail = new Tail(25);
       const out = new LineSplitter();

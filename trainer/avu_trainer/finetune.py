@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,13 @@ def batch_rows(stage: str, train: list[SetClip], replay: Replay, cfg: FinetuneCo
     return torch.stack(fs), torch.stack(ss), qa, n_replay
 
 
+def parent_gone() -> bool:
+    """The local launcher names its pid (AVU_PARENT_PID): when `avu` is killed outright, the trainer stops
+    instead of training on for nobody (its partial bundle folder is never renamed into place)."""
+    want = os.environ.get("AVU_PARENT_PID")
+    return bool(want) and os.getppid() != int(want)
+
+
 def run_stage(model: Dolphin, tok, stage: str, hp: StageHyper, train: list[SetClip], replay: Replay,
               cfg: FinetuneConfig) -> dict:
     train = [c for c in train if items_for(stage, c.items)]
@@ -123,6 +131,8 @@ def run_stage(model: Dolphin, tok, stage: str, hp: StageHyper, train: list[SetCl
     t0 = t_log = time.time()
     seen, losses = 0, []
     for step in range(hp.steps):
+        if parent_gone():
+            raise SystemExit("avu finetune: the process that launched the trainer is gone; stopping")
         lr = lr_at(step / hp.steps, hp.lr, hp.warmup)
         for g in opt.param_groups:
             g["lr"] = lr

@@ -39,7 +39,9 @@ cd trainer && ../.venv/bin/python -m avu_trainer.eval --model ../models/dolphin-
 FILES = """## Files
 
 `manifest.json` (docs/bundle.md), `av_encoder.onnx`, `embed_tokens.onnx`, `decoder.onnx` (opset 17),
-`tokenizer.json`, `golden/` (parity fixtures), `eval.json`.
+`tokenizer.json`, `golden/` (parity fixtures), `eval.json`, `weights.safetensors` (the trainable weights
+`avu finetune` starts from: recovered from the graphs' initializers by `avu_trainer.onnx_weights`, since the
+run's checkpoint was not kept; `trainer/tests/test_bundle_weights.py` shows they give the golden outputs).
 """
 
 

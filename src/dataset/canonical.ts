@@ -4,7 +4,7 @@
 
 const ORDER: Record<string, readonly string[]> = {
   record: ['id', 'clip', 'media', 'model', 'captions', 'meta', 'consistency', 'subset', 'scores', 'source', 'qa', 'history'],
-  media: ['durationS', 'width', 'height', 'fps', 'hasAudio'],
+  media: ['durationS', 'width', 'height', 'fps', 'hasAudio', 'hasVideo'],
   captions: ['audio', 'visual', 'av'],
   meta: ['audio', 'visual'],
   keywords: ['event', 'object', 'scene', 'place', 'action', 'emotion'],

@@ -16,6 +16,8 @@ export interface MediaInfo {
   height: number;
   fps: number;
   hasAudio: boolean;
+  /** Optional (v1 extension): false for a clip without a video stream (audio captions and Q&A only). */
+  hasVideo?: boolean;
 }
 
 export type QaOrigin = 'model' | 'human' | 'task';

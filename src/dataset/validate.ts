@@ -86,6 +86,7 @@ export function qaStateProblem(v: unknown, w = 'the state'): string | null {
 function mediaProblem(m: unknown): string | null {
   if (!isObj(m) || !isNum(m.durationS) || !isNum(m.width) || !isNum(m.height) || !isNum(m.fps) || typeof m.hasAudio !== 'boolean')
     return 'media must be {durationS, width, height, fps, hasAudio}';
+  if (m.hasVideo !== undefined && typeof m.hasVideo !== 'boolean') return 'media.hasVideo must be true or false';
   return null;
 }
 

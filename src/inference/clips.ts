@@ -1,6 +1,6 @@
 // Clip discovery and sharding for batch captioning: a folder's media files in a stable order, and a
 // deterministic partition so that n processes (Slurm array tasks) cover the folder exactly once.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UsageError } from '../core/errors';
 
@@ -22,16 +22,33 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** Media files under `dir` (recursively, skipping dot-folders such as .avu), as sorted forward-slash relative paths. */
+/**
+ * Media files under `dir` (recursively, skipping dot-folders such as .avu), as sorted forward-slash relative
+ * paths. Symbolic links count: a link to a clip is that clip (named by the link), a link to a folder is
+ * walked unless its folder was walked already (no loops). A link with a clip's name that leads nowhere or
+ * back to itself is listed too, so it is counted and fails with a sentence saying so instead of vanishing.
+ */
 export async function listClips(dir: string): Promise<string[]> {
   const out: string[] = [];
+  const walked = new Set<string>();
+  const isClip = (name: string): boolean => CLIP_EXTENSIONS.some((x) => name.toLowerCase().endsWith(x));
   const walk = async (d: string): Promise<void> => {
+    const real = await realpath(d);
+    if (walked.has(real)) return;
+    walked.add(real);
     const entries = await readdir(d, { withFileTypes: true });
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile() && CLIP_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(relative(dir, p).split(sep).join('/'));
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        const st = await stat(p).catch(() => undefined); // undefined: dangling or a loop
+        isDir = st?.isDirectory() ?? false;
+        isFile = st ? st.isFile() : isClip(e.name);
+      }
+      if (isDir) await walk(p);
+      else if (isFile && isClip(e.name)) out.push(relative(dir, p).split(sep).join('/'));
     }
   };
   await walk(dir);

@@ -198,13 +198,19 @@ export class DolphinPipeline {
       return rs.map((r) => r.text);
     };
     try {
-      const [ca, cv, cav, ma, mv] = await runAll([
-        { stage: { kind: 'caption', modality: 'audio' }, question: this.prompts.task('caption_audio') },
-        { stage: { kind: 'caption', modality: 'visual' }, question: this.prompts.task('caption_visual') },
-        { stage: { kind: 'caption', modality: 'av' }, question: this.prompts.task('caption_av') },
-        { stage: { kind: 'meta', modality: 'audio' }, question: this.prompts.task('meta_audio') },
-        { stage: { kind: 'meta', modality: 'visual' }, question: this.prompts.task('meta_visual') },
-      ]);
+      // A clip without a video stream (an audio file) gets the audio half only: a visual or audio-visual
+      // caption of its black frames would be made up.
+      const hasVideo = feats.media.hasVideo;
+      const first: Array<{ stage: Stage; question: string; visual: boolean }> = [
+        { stage: { kind: 'caption', modality: 'audio' }, question: this.prompts.task('caption_audio'), visual: false },
+        { stage: { kind: 'caption', modality: 'visual' }, question: this.prompts.task('caption_visual'), visual: true },
+        { stage: { kind: 'caption', modality: 'av' }, question: this.prompts.task('caption_av'), visual: true },
+        { stage: { kind: 'meta', modality: 'audio' }, question: this.prompts.task('meta_audio'), visual: false },
+        { stage: { kind: 'meta', modality: 'visual' }, question: this.prompts.task('meta_visual'), visual: true },
+      ];
+      const asked1 = first.filter((x) => hasVideo || !x.visual);
+      const got = await runAll(asked1);
+      const [ca, cv, cav, ma, mv] = first.map((x) => got[asked1.indexOf(x)]);
       const captions = { audio: ca ?? '', visual: cv ?? '', av: cav ?? '' };
       const t4 = performance.now();
       const format = this.model.manifest.prompts.metaFormat;
@@ -213,6 +219,7 @@ export class DolphinPipeline {
       const asked: Array<Omit<QaItem, 'a'>> = [];
       for (const [i, tpl] of this.model.manifest.prompts.questions.entries()) {
         const modality = tpl.modality as Modality;
+        if (!hasVideo && modality !== 'audio') continue;
         for (const [j, q] of fillQuestions(tpl.q, meta, modality, tpl.subset as Subset, this.model.manifest.prompts.placeholders).entries()) {
           asked.push({ id: `q${String(i).padStart(2, '0')}${j ? `-${j}` : ''}`, subset: tpl.subset as Subset, modality, q, origin: 'model', status: 'pending' });
         }
@@ -232,6 +239,7 @@ export class DolphinPipeline {
           height: feats.media.height,
           fps: feats.media.fps,
           hasAudio: feats.media.hasAudio,
+          ...(hasVideo ? {} : { hasVideo: false }),
         },
         model: { name: this.model.manifest.name, version: this.model.manifest.version },
         captions,

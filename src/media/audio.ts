@@ -38,3 +38,14 @@ export function spectrogramsFromPcm(pcm: Float32Array, bounds: readonly SegmentB
   });
   return out;
 }
+
+/** [T, 128, 204] float32 from segments already cut (audio-segments.ts). Checks the signal between segments. */
+export function spectrogramsFromSegments(segments: readonly Float32Array[], signal?: AbortSignal): Float32Array {
+  const per = MEL_BINS * TARGET_FRAMES;
+  const out = new Float32Array(segments.length * per);
+  segments.forEach((seg, i) => {
+    throwIfAborted(signal);
+    imagebindMelSpectrogram(seg, out, i * per);
+  });
+  return out;
+}

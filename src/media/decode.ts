@@ -24,7 +24,7 @@ import { lengthPrefixedToAnnexB, openH264Packets, parseAvcDecoderConfig } from '
 import { readMp4AvcConfig } from './mp4-boxes';
 import { planPackets } from './packet-plan';
 import { explainToolFailure, type MediaInfo, type VideoPacket } from './probe';
-import { ToolRunError, runTool, startTool, type StartedTool } from './process';
+import { ToolRunError, fileInput, runTool, startTool, type StartedTool } from './process';
 import type { ResolvedTools } from './tools';
 
 const fmt = (s: number): string => s.toFixed(6);
@@ -115,9 +115,9 @@ async function runDecode(
   specs.forEach((g) => {
     args.push('-threads', String(threads));
     if (g.seekS > 0) args.push('-noaccurate_seek', '-ss', fmt(g.seekS));
-    args.push('-an', '-sn', '-dn', '-i', file);
+    args.push('-an', '-sn', '-dn', '-i', fileInput(file));
   });
-  if (withAudio) args.push('-vn', '-sn', '-dn', '-i', file);
+  if (withAudio) args.push('-vn', '-sn', '-dn', '-i', fileInput(file));
   if (specs.length > 0 && plan) {
     const graphs = specs.map((g, k) => `[${k}:v:0]${chain(g, plan, `g${k}`)}[v${k}]`);
     const joined = specs.length > 1 ? `;${specs.map((_, k) => `[v${k}]`).join('')}concat=n=${specs.length}:v=1:a=0[vout]` : '';

@@ -4,8 +4,9 @@
 // will decode the frames (started early: decode.ts ReferenceDecoder); then the frames, while the fbank (~20 ms)
 // runs on the PCM.
 import { MediaError, throwIfAborted } from '../core/errors';
-import { segmentBounds, spectrogramsFromPcm, type SegmentBounds } from './audio';
-import { ReferenceDecoder, decodeAudio16k, decodeFramesAndAudio } from './decode';
+import { segmentBounds, spectrogramsFromPcm, spectrogramsFromSegments, type SegmentBounds } from './audio';
+import { decodeAudioSegments } from './audio-segments';
+import { ReferenceDecoder, decodeFramesAndAudio } from './decode';
 import { MEL_BINS, TARGET_FRAMES } from './fbank';
 import { FRAME_SIZE } from './frames';
 import { checkClipFile, probeWithKeyframes, type MediaInfo } from './probe';
@@ -68,18 +69,30 @@ export async function extractFeatures(clip: string, opts: ExtractFeaturesOptions
   try {
     // The audio needs no probe: its ffmpeg runs beside ffprobe, on the core ffprobe leaves idle. A clip without
     // an audio stream gives empty PCM (silence); a broken clip fails the probe first, which names the problem.
-    const audio = decodeAudio16k(clip, { tools, signal });
+    // Only the 8 segments are kept from the PCM it streams (bounded memory, whatever the clip's length);
+    // they are known once the probe gives the duration.
+    let setBounds: (b: readonly SegmentBounds[]) => void = () => undefined;
+    let failBounds: (e: unknown) => void = () => undefined;
+    const bounds = new Promise<readonly SegmentBounds[]>((ok, fail) => {
+      setBounds = ok;
+      failBounds = fail;
+    });
+    bounds.catch(() => undefined);
+    const audio = decodeAudioSegments(clip, bounds, { tools, signal });
     audio.catch(() => undefined);
     // So is the frame decoder of the reference-only path (most clips: H.264): it starts now and loads its
     // libraries while ffprobe runs; decodeFramesAndAudio feeds it or kills it.
     if (REFERENCE_ONLY_CONTAINERS.test(clip)) referenceDecoder = new ReferenceDecoder(tools.ffmpeg.path, signal);
-    const { info: media, keyframesS, videoPackets } = await probeWithKeyframes(clip, { tools, signal });
+    const probed = probeWithKeyframes(clip, { tools, signal });
+    probed.catch(failBounds);
+    const { info: media, keyframesS, videoPackets } = await probed;
     const timestampsS = frameTimestampsS(media.durationS);
     const segments = segmentBounds(timestampsS);
+    setBounds(segments);
     const decoding = decodeFramesAndAudio(clip, media, timestampsS, false, { tools, keyframesS, videoPackets, referenceDecoder, signal });
     decoding.catch(() => undefined);
     // The fbank (~20 ms) runs while the frames decode.
-    const spectrograms = spectrogramsFromPcm(media.hasAudio ? await audio : new Float32Array(0), segments, signal);
+    const spectrograms = media.hasAudio ? spectrogramsFromSegments(await audio, signal) : spectrogramsFromPcm(new Float32Array(0), segments, signal);
     const { frames } = await decoding;
     throwIfAborted(opts.signal);
     return {

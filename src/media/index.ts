@@ -1,5 +1,5 @@
 // The media core's public surface (DESIGN.md src/media). Never imports vscode.
-export { runTool, ToolRunError, tailLines, type RunToolOptions, type RunToolResult } from './process';
+export { fileInput, runTool, ToolRunError, tailLines, type RunToolOptions, type RunToolResult } from './process';
 export {
   resolveMediaTools, describeMediaTools, ffprobeBeside,
   type MediaTools, type ResolvedTools, type ToolInfo, type ToolLocation, type ToolOptions, type ToolSource,

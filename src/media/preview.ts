@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { checkClipFile, explainToolFailure } from './probe';
-import { runTool } from './process';
+import { fileInput, runTool } from './process';
 import { resolveMediaTools, type ResolvedTools } from './tools';
 
 const PREVIEW_VERSION = 'preview-1';
@@ -56,12 +56,12 @@ async function transcode(clip: string, out: string, opts: PreviewOptions): Promi
   const tmp = `${out}.${process.pid}.${Date.now()}.tmp.mp4`;
   const fit = 'min(1\\,min(1280/iw\\,720/ih))';
   const args = [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y', '-i', clip,
+    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y', '-i', fileInput(clip),
     '-map', '0:v:0?', '-map', '0:a:0?', '-sn', '-dn',
     '-vf', `scale=w=trunc(${fit}*iw/2)*2:h=trunc(${fit}*ih/2)*2,format=yuv420p`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p',
     '-af', 'aformat=channel_layouts=mono|stereo', '-c:a', 'libmp3lame', '-b:a', '128k',
-    '-movflags', '+faststart', '-f', 'mp4', tmp,
+    '-movflags', '+faststart', '-f', 'mp4', fileInput(tmp),
   ];
   try {
     await runTool(tools.ffmpeg.path, args, { signal: opts.signal, timeoutMs: 30 * 60_000 });

@@ -1,9 +1,9 @@
 // Media information through ffprobe, and the one place that turns "ffprobe could not read this" into a sentence
 // that names the clip and says what to do.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MediaError } from '../core/errors';
-import { ToolRunError, runTool } from './process';
+import { ToolRunError, fileInput, runTool } from './process';
 import { resolveMediaTools, type ResolvedTools, type ToolOptions } from './tools';
 
 export type StreamKind = 'video' | 'audio' | 'subtitle' | 'data' | 'attachment' | 'other';
@@ -94,6 +94,14 @@ interface FfprobeOutput {
 
 const clipName = (file: string): string => `'${basename(file)}'`;
 
+function isDanglingLink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** Checks that a path is a non-empty regular file; one MediaError sentence otherwise. Returns its size. */
 export function checkClipFile(file: string): number {
   let st;
@@ -101,6 +109,10 @@ export function checkClipFile(file: string): number {
     st = statSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP')
+      throw new MediaError('symlink-loop', `Clip ${clipName(file)} is a symbolic link that leads back to itself (a loop); point it at a media file or remove it.`, { cause: err });
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && isDanglingLink(file))
+      throw new MediaError('not-found', `Clip ${clipName(file)} is a symbolic link to a file that does not exist; point it at a media file or remove it.`, { cause: err });
     if (code === 'ENOENT' || code === 'ENOTDIR')
       throw new MediaError('not-found', `Clip ${clipName(file)} does not exist (${file}); check the path.`, { cause: err });
     throw new MediaError('unreadable', `Clip ${clipName(file)} cannot be read (${code ?? 'error'}); check its permissions.`, { cause: err });
@@ -270,7 +282,7 @@ async function runProbe(file: string, opts: ProbeOptions, extra: readonly string
   const sizeBytes = checkClipFile(file);
   const tools = opts.tools ?? resolveMediaTools(opts);
   try {
-    const out = await runTool(tools.ffprobe.path, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...extra, '-i', file], {
+    const out = await runTool(tools.ffprobe.path, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...extra, '-i', fileInput(file)], {
       signal: opts.signal,
       timeoutMs: 60_000,
     });
@@ -342,7 +354,7 @@ export async function listKeyframesS(file: string, opts: ProbeOptions = {}): Pro
   const tools = opts.tools ?? resolveMediaTools(opts);
   let out;
   try {
-    out = await runTool(tools.ffprobe.path, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', '-i', file], {
+    out = await runTool(tools.ffprobe.path, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', '-i', fileInput(file)], {
       signal: opts.signal,
       timeoutMs: 60_000,
     });

@@ -3,7 +3,7 @@
 // error messages. Callers turn a ToolRunError into a MediaError sentence that names the clip.
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { CancelledError, MediaError } from '../core/errors';
 
 export interface RunToolOptions {
@@ -16,6 +16,11 @@ export interface RunToolOptions {
   stderrLimit?: number | undefined;
   /** Also collect a second output the child writes to file descriptor 3 (ffmpeg: `pipe:3`). */
   fd3?: boolean | undefined;
+  /**
+   * Stream stdout to this instead of collecting it (`stdout` in the result is then empty): long outputs in
+   * bounded memory. `stream` may be paused and resumed (the child then waits on its pipe).
+   */
+  onStdout?: ((chunk: Buffer, stream: NodeJS.ReadableStream) => void) | undefined;
 }
 
 export interface StartToolOptions {
@@ -65,6 +70,15 @@ export function tailLines(stderr: string, lines = 3): string {
     .filter((l) => l.length > 0)
     .slice(-lines)
     .join(' | ');
+}
+
+/**
+ * How a clip's path is handed to ffmpeg/ffprobe: always as a file. A bare name such as `concat:a.mp4|b.mp4`,
+ * `http:x.mp4` or `pipe:1.mp4` would otherwise be read as that protocol (ffmpeg treats anything before a ':'
+ * made of letters, digits, '+', '-' and '.' as one); `file:` with the absolute path names exactly that file.
+ */
+export function fileInput(file: string): string {
+  return `file:${resolve(file)}`;
 }
 
 export function runTool(program: string, args: readonly string[], opts: RunToolOptions = {}): Promise<RunToolResult> {
@@ -135,7 +149,9 @@ function launch(program: string, args: readonly string[], opts: RunToolOptions, 
     }, timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout?.on('data', (b: Buffer) => chunks.push(b));
+    const sink = opts.onStdout;
+    const out = child.stdout;
+    if (out) out.on('data', sink ? (b: Buffer) => sink(b, out) : (b: Buffer) => chunks.push(b));
     const extra = fd3 ? fd3Stream : null;
     if (extra && 'on' in extra) extra.on('data', (b: Buffer) => chunks3.push(b));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {

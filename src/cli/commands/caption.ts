@@ -147,6 +147,8 @@ export const command: Command = {
     };
     /** Puts a finished clip's record (re-captions keep the record's id and its reviewed items); returns what to print. */
     const save = (record: AvuSample): AvuSample => {
+      if (record.media.hasVideo === false)
+        ctx.stderr(`avu caption: note: ${record.clip} has no video stream; it gets the audio caption, audio meta and audio Q&A only (no visual or audio-visual caption).\n`);
       if (!store) return record;
       record.id = store.idForClip(record.clip) ?? record.id;
       const existed = store.summary(record.id) !== undefined;

@@ -101,6 +101,24 @@ describe('avu finetune, local launcher', () => {
     assert.equal((again.manifest.lineage as { dataset: { contentSha256: string } }).dataset.contentSha256, lineage.dataset.contentSha256);
   });
 
+  it('avu finetune: progress on stderr, --json events on stdout, one line for bad arguments', async () => {
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: (x: string) => void (stdout += x), stderr: (x: string) => void (stderr += x) };
+    const out = join(root, 'models', 'cli');
+    const code = await main(['finetune', '--dataset', root, '--base', base, '--config', join(root, 'tiny.json'), '--steps', '3', '--out', out, '--json'], io);
+    assert.equal(code, 0, stderr);
+    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; step?: number; bundle?: string });
+    assert.deepEqual(events.filter((e) => e.event === 'step').map((e) => e.step), [1, 2, 3], '--steps overrides the config');
+    assert.equal(events.at(-1)?.event, 'registered');
+    assert.equal(events.at(-1)?.bundle, out);
+    assert.match(stderr, /instruction 3\/3 \(100%\) loss [\d.]+ lr/);
+    stderr = '';
+    assert.equal(await main(['finetune', '--stage', 'everything', '--dataset', root], io), 2);
+    assert.equal(stderr.trim().split('\n').length, 1);
+    assert.match(stderr, /--stage everything is not one of instruction, pretrain, both/);
+  });
+
   it('refuses a second launch while one runs', async () => {
     const lock = acquireFinetuneLock(join(root, '.avu', 'finetune'), 'a test holding the lock');
     try {

@@ -9,7 +9,7 @@ const ORDER: Record<string, readonly string[]> = {
   meta: ['audio', 'visual'],
   keywords: ['event', 'object', 'scene', 'place', 'action', 'emotion'],
   scores: ['similarity', 'selfConsistency', 'annotation', 'confidence', 'kept'],
-  qa: ['id', 'subset', 'modality', 'q', 'a', 'origin', 'status', 'edit', 'reason', 'task'],
+  qa: ['id', 'subset', 'modality', 'q', 'a', 'origin', 'status', 'edit', 'reason', 'conflict', 'task'],
   history: ['at', 'action', 'op', 'target', 'qaId', 'before', 'after'],
 };
 

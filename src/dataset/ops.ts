@@ -55,6 +55,22 @@ function setState(item: QaItem, state: QaState): void {
   else delete item.reason;
 }
 
+export function sameQaState(a: QaState, b: QaState): boolean {
+  return a.status === b.status && (a.edit?.a ?? null) === (b.edit?.a ?? null) && (a.reason ?? null) === (b.reason ?? null);
+}
+
+/**
+ * Before an action based on `base` changes `item`: when the item is no longer in that state (another
+ * reviewer acted meanwhile), their state is kept in `item.conflict`; otherwise the action resolves any
+ * conflict the item had (the reviewer saw it). Returns the state the item really had.
+ */
+function resolveOrConflict(item: QaItem, base: QaState, at: string): QaState {
+  const current = qaState(item);
+  if (sameQaState(current, base)) delete item.conflict;
+  else item.conflict = { at, other: current };
+  return current;
+}
+
 function isReviewed(item: QaItem): boolean {
   return item.status !== 'pending' || item.edit !== undefined;
 }
@@ -93,9 +109,13 @@ export function applyEntry(record: AvuSample | undefined, entry: JournalEntry): 
   switch (op.kind) {
     case 'review': {
       const item = record.qa.find((q) => q.id === op.qaId);
-      if (item) setState(item, qaState(op.after));
-      else record.qa.push(cloneItem(op.after)); // the item went away (re-caption); the review keeps it
-      Object.assign(hist, { action: op.action, qaId: op.qaId, before: op.before, after: qaState(op.after) });
+      let before = op.before;
+      if (item) {
+        // Made on a stale view (the item changed since the state it was based on): both are kept.
+        before = resolveOrConflict(item, op.before, entry.at);
+        setState(item, qaState(op.after));
+      } else record.qa.push(cloneItem(op.after)); // the item went away (re-caption); the review keeps it
+      Object.assign(hist, { action: op.action, qaId: op.qaId, before, after: qaState(op.after) });
       break;
     }
     case 'addQa': {
@@ -119,7 +139,11 @@ export function applyEntry(record: AvuSample | undefined, entry: JournalEntry): 
     case 'redo': {
       const item = record.qa.find((q) => q.id === op.qaId);
       if (!item) return record;
-      const before = qaState(item);
+      // An undo expects the state its target made, a redo the state before it; anything else is another
+      // person's action since, kept as a conflict.
+      const target = record.history.find((h) => h.op === op.target);
+      const expected = asQaState(op.kind === 'undo' ? target?.after : target?.before);
+      const before = expected ? resolveOrConflict(item, expected, entry.at) : qaState(item);
       setState(item, op.state);
       Object.assign(hist, { target: op.target, qaId: op.qaId, before, after: op.state });
       break;

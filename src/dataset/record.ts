@@ -34,6 +34,19 @@ export interface QaItem {
   edit?: { a: string; at: string };
   /** Why a person rejected the item (optional; only on rejected items). */
   reason?: string;
+  /**
+   * Optional (v1 extension): two reviewers acted on this item, the later one on a view made before the
+   * other's action. The item holds the later action's state; `other` is the state it overwrote (another
+   * person's decision, kept). The next review of the item resolves it.
+   */
+  conflict?: QaConflict;
+}
+
+export interface QaConflict {
+  /** When the later action was made. */
+  at: string;
+  /** The state the later action did not see: the other reviewer's decision. */
+  other: { status: QaStatus; edit: { a: string; at: string } | null; reason?: string };
 }
 
 export interface Scores {

@@ -48,7 +48,7 @@ import { DirLock } from './lock';
 import { deletableJournals, newWriterId } from './journal-names';
 import {
   applyEntry, asQaState, journalEntryProblem, opRecordId, qaState, undoRedoTargets,
-  type JournalEntry, type RecordPatch, type ReviewAction, type StoreOp,
+  type JournalEntry, type QaState, type RecordPatch, type ReviewAction, type StoreOp,
 } from './ops';
 import { Quarantine, type StoreProblem } from './quarantine';
 import { checkRecord, isValidRecordId } from './validate';
@@ -224,15 +224,17 @@ export class AvuStore {
 
   /**
    * Accepts, rejects, resets or edits one Q&A item. `text`: the new answer of an edit (required), or the
-   * reason of a reject (optional).
+   * reason of a reject (optional). `base`: the item's state as the person saw it (a panel's view), when it
+   * may be older than this store's; an action on a stale view keeps the newer state as a conflict.
    */
-  review(recordId: string, qaId: string, action: ReviewAction, text?: string): AvuSample {
+  review(recordId: string, qaId: string, action: ReviewAction, text?: string, opts: { base?: QaState } = {}): AvuSample {
     const rec = this.mustLoad(recordId);
     const item = rec.qa.find((q) => q.id === qaId);
     if (!item) throw new DatasetError('no-qa', `Record ${recordId} has no Q&A item ${qaId}.`);
     const after: QaItem = { ...item };
     delete after.edit;
     delete after.reason;
+    delete after.conflict;
     const at = this.nextAt();
     const editText = action === 'edit' ? text : undefined;
     if (action === 'accept') after.status = 'accepted';
@@ -247,7 +249,7 @@ export class AvuStore {
       after.edit = { a: editText, at };
     }
     if (action !== 'edit' && item.edit) after.edit = { ...item.edit };
-    return this.commit([{ kind: 'review', recordId, qaId, action, before: qaState(item), after }], at)[0]!;
+    return this.commit([{ kind: 'review', recordId, qaId, action, before: opts.base ?? qaState(item), after }], at)[0]!;
   }
 
   addQa(recordId: string, item: QaItem): AvuSample {

@@ -61,6 +61,11 @@ export function qaItemProblem(v: unknown, w = 'the Q&A item'): string | null {
   if (v.status !== 'pending' && v.status !== 'accepted' && v.status !== 'rejected') return `${w}.status is not pending, accepted or rejected`;
   if (v.edit !== undefined && (!isObj(v.edit) || !isStr(v.edit.a) || !isStr(v.edit.at))) return `${w}.edit must be {a, at}`;
   if (v.reason !== undefined && !isStr(v.reason)) return `${w}.reason must be a string`;
+  if (v.conflict !== undefined) {
+    if (!isObj(v.conflict) || !isStr(v.conflict.at)) return `${w}.conflict must be {at, other}`;
+    const o = qaStateProblem(v.conflict.other, `${w}.conflict.other`);
+    if (o) return o;
+  }
   return null;
 }
 

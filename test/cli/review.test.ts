@@ -145,7 +145,7 @@ describe('avu review', () => {
       [['--clip', A, '--qa', 'q00', 'approve'], 2, /^avu review: 'approve' is not a review action; /],
       [['--clip', A, 'accept'], 2, /^avu review: accept needs --qa <id>; /],
       [['--clip', A, '--qa', 'q00', 'edit'], 2, /^avu review: edit needs --answer TEXT, the new answer\.\n$/],
-      [['--list', '--status', 'done'], 2, /^avu review: --status done is not one of pending, accepted, rejected, edited\.\n$/],
+      [['--list', '--status', 'done'], 2, /^avu review: --status done is not one of pending, accepted, rejected, edited, conflict\.\n$/],
       [['--accept-all', '--subset', 'general'], 2, /^avu review: --subset general is not one of pretrain, multi_qa, specific, negative, tasks\.\n$/],
       [['--undo', '--redo'], 2, /^avu review: avu review takes one action at a time, not --undo and --redo\.\n$/],
     ];

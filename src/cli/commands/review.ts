@@ -14,7 +14,7 @@ import { SUBSETS, type AvuSample, type HistoryEntry, type QaItem, type Subset } 
 const HELP = `Usage: avu review <dataset> --clip <clip> --qa <id> accept|reject|edit|reset [--reason TEXT] [--answer TEXT]
        avu review <dataset> [--clip <clip>] --undo|--redo
        avu review <dataset> --accept-all [--subset S] [--clip <clip>]
-       avu review <dataset> --list [--status pending|accepted|rejected|edited] [--subset S] [--clip <clip>] [--json]
+       avu review <dataset> --list [--status pending|accepted|rejected|edited|conflict] [--subset S] [--clip <clip>] [--json]
 
 The review panel's actions, headless. Each is written to the dataset's store (<dataset>/.avu/) and is
 durable when the command returns; an open review panel picks it up, and its undo stack includes it.
@@ -26,19 +26,30 @@ durable when the command returns; an open review panel picks it up, and its undo
   --accept-all                accept every pending item (of --subset S, of --clip) in one write
   --list                      one line per Q&A item: clip, item id, subset, modality, status, question,
                               answer, edited answer, reject reason (tab-separated; --json: JSON lines).
-                              --status accepted includes edited items
+                              --status accepted includes edited items; a last column names a conflict
+                              (two reviewers acted on the item, the later one on a stale view: both kept,
+                              --status conflict lists them, the next review of the item resolves it)
   --clip C                    the clip's path relative to the dataset, or a path to the clip file
   --qa ID                     the Q&A item's id (as --list shows it)
   --subset S                  ${SUBSETS.join(' | ')}
   --json                      machine output (JSON lines for --list, one JSON object otherwise)
 `;
 
-const LIST_STATUSES = ['pending', 'accepted', 'rejected', 'edited'] as const;
+const LIST_STATUSES = ['pending', 'accepted', 'rejected', 'edited', 'conflict'] as const;
 type ListStatus = (typeof LIST_STATUSES)[number];
 
 /** How --list shows an item's state: accepted items with an edited answer are `edited`. */
-export function displayStatus(item: QaItem): ListStatus {
+export function displayStatus(item: QaItem): Exclude<ListStatus, 'conflict'> {
   return item.status === 'accepted' && item.edit ? 'edited' : item.status;
+}
+
+/** "conflict: also edited 'text' (2026-...)" for an item two reviewers acted on; '' otherwise. */
+function conflictText(item: QaItem): string {
+  const c = item.conflict;
+  if (!c) return '';
+  const o = c.other;
+  const what = o.status === 'accepted' && o.edit ? `edited to '${o.edit.a}'` : o.status === 'rejected' && o.reason ? `rejected (${o.reason})` : o.status;
+  return `conflict: another reviewer's decision was ${what}, this one was made without seeing it (${c.at})`;
 }
 
 function oneLine(s: string): string {
@@ -107,6 +118,7 @@ export function acceptOps(record: AvuSample, want: (item: QaItem) => boolean): S
     if (item.status !== 'pending' || !want(item)) continue;
     const after: QaItem = { ...item, status: 'accepted' };
     delete after.reason;
+    delete after.conflict;
     if (item.edit) after.edit = { ...item.edit };
     ops.push({ kind: 'review', recordId: record.id, qaId: item.id, action: 'accept', before: qaState(item), after });
   }
@@ -251,25 +263,28 @@ function acceptAll(store: AvuStore, clip: { id: string; clip: string } | undefin
 function list(store: AvuStore, clip: { id: string; clip: string } | undefined, subset: Subset | undefined, status: ListStatus | undefined, json: boolean, ctx: RunContext): number {
   const records = clip ? [store.get(clip.id)!] : store.records(ctx.signal);
   let n = 0;
+  let conflicts = 0;
   for (const r of records) {
     for (const item of r.qa) {
       const shown = displayStatus(item);
       if (subset !== undefined && item.subset !== subset) continue;
-      if (status !== undefined && shown !== status && !(status === 'accepted' && shown === 'edited')) continue;
+      if (status === 'conflict' ? !item.conflict : status !== undefined && shown !== status && !(status === 'accepted' && shown === 'edited')) continue;
       n++;
+      if (item.conflict) conflicts++;
       if (json)
         ctx.stdout(
           JSON.stringify({
             clip: r.clip, id: r.id, qaId: item.id, subset: item.subset, modality: item.modality, status: shown,
             q: item.q, a: item.a, edit: item.edit?.a ?? null, reason: item.reason ?? null, origin: item.origin,
+            conflict: item.conflict ?? null,
           }) + '\n',
         );
       else
         ctx.stdout(
-          [r.clip, item.id, item.subset, item.modality, shown, item.q, item.a, item.edit?.a ?? '', item.reason ?? ''].map(oneLine).join('\t') + '\n',
+          [r.clip, item.id, item.subset, item.modality, shown, item.q, item.a, item.edit?.a ?? '', item.reason ?? '', conflictText(item)].map(oneLine).join('\t') + '\n',
         );
     }
   }
-  ctx.stderr(`avu review: ${n} item${n === 1 ? '' : 's'}\n`);
+  ctx.stderr(`avu review: ${n} item${n === 1 ? '' : 's'}${conflicts ? `, ${conflicts} in conflict (another reviewer's decision kept beside the later one; review the item again to resolve it)` : ''}\n`);
   return 0;
 }

@@ -2,7 +2,7 @@
 // real VS Code (code-server), the Playwright smoke test, the packaged .vsix installed into code-server. Each stage runs in its own process group with a time
 // limit; its counts are parsed from its output (or its result file), and the run ends with exactly one line
 // "N passed, N failed" summed over all stages. Exit code: 0 only when nothing failed.
-// Usage: node scripts/test-all.mjs [--only unit,pytest,integration,e2e,package]
+// Usage: node scripts/test-all.mjs [--only unit,pytest,slurm,integration,ui,e2e,package]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +100,17 @@ const stages = [
         return { r: { ...r, code: 0 }, passed: 0, failed: 0, parsed: true };
       }
       return { r, passed: count('passed'), failed: count('failed') + count('errors?'), parsed: summary !== '' };
+    },
+  },
+  {
+    // A real single-node Slurm cluster (scripts/slurm-ci.sh, up and down inside the test file): avu caption --slurm
+    // and avu finetune --launcher slurm, with states and exit codes from sacct. Fails when Slurm is not installed.
+    name: 'slurm',
+    async run() {
+      const r = await runStage(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', 'test/slurm/cluster.slurm.ts'], { timeoutMs: minutes(10) });
+      const passed = lastInt(r.output, /^ℹ pass (\d+)$/gm);
+      const failed = (lastInt(r.output, /^ℹ fail (\d+)$/gm) ?? 0) + (lastInt(r.output, /^ℹ cancelled (\d+)$/gm) ?? 0);
+      return { r, passed: passed ?? 0, failed, parsed: passed !== undefined };
     },
   },
   {

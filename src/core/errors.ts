@@ -1,7 +1,7 @@
 // The error family of STYLE.md: one class per failure family, a stable `code`, a `cause`,
 // and a message that is one sentence saying what is wrong and what to do.
 
-export type ErrorFamily = 'media' | 'model' | 'dataset' | 'finetune' | 'usage' | 'cancelled';
+export type ErrorFamily = 'media' | 'model' | 'dataset' | 'finetune' | 'slurm' | 'usage' | 'cancelled';
 
 export abstract class AvuError extends Error {
   abstract readonly family: ErrorFamily;
@@ -26,6 +26,10 @@ export class DatasetError extends AvuError {
 }
 export class FinetuneError extends AvuError {
   readonly family = 'finetune' as const;
+}
+/** Slurm's programs missing, refusing a job, or answering in a way we cannot read. */
+export class SlurmError extends AvuError {
+  readonly family = 'slurm' as const;
 }
 /** Bad command-line or API arguments. */
 export class UsageError extends AvuError {

@@ -1,12 +1,13 @@
-// The launchers by name. The Slurm launcher (slurm-launcher.ts, another engineer's) registers here.
+// The launchers by name: a child process here, or a Slurm batch job.
 import { UsageError } from '../core/errors';
 import type { Launcher } from './launcher';
 import { LocalLauncher } from './local-launcher';
+import { SlurmLauncher } from './slurm-launcher';
 
 export const LAUNCHERS = ['local', 'slurm'] as const;
 
 export function createLauncher(kind: string): Launcher {
   if (kind === 'local') return new LocalLauncher();
-  if (kind === 'slurm') throw new UsageError('not-yet-available', "--launcher slurm is not available in this build yet; use --launcher local.");
+  if (kind === 'slurm') return new SlurmLauncher();
   throw new UsageError('bad-arguments', `--launcher ${kind} is not one of ${LAUNCHERS.join(', ')}.`);
 }

@@ -16,6 +16,8 @@ import { DolphinModel } from '../../inference/model';
 import { defaultModelDir } from '../../inference/paths';
 import { DolphinPipeline, type AnnotateOptions, type FeatureExtractor, type StageTimings } from '../../inference/pipeline';
 import { isDeviceSetting, type DeviceSetting } from '../../inference/providers';
+import { loadResourcesFile } from '../../slurm/resources';
+import { captionOnSlurm } from './caption-slurm';
 
 const HELP = `Usage: avu caption <clip|dir> [--model DIR] [--device auto|cpu|cuda|webgpu] [--shard i/n] [--dataset DIR] [--no-store] [--json]
 Captions each clip with Dolphin and writes its record into the dataset's store (<dataset>/.avu/).
@@ -28,6 +30,9 @@ human items stay.
   --dataset DIR        the dataset root to write into (the clip or folder must be inside it)
   --no-store           only print the records; write nothing
   --json               one JSON record per line on stdout
+  --slurm --array N    submit a Slurm array job of N tasks (task i: --shard i/N into the one store), wait
+                       for it and report each task's state and exit code (exit 1 if any failed)
+  --slurm-config FILE  Slurm resources as JSON: partition, cpus, mem, time, gres, gpus, account, qos
   --max-tokens N       token budget per answer (default 48)
   --temperature T --top-p P --top-k K --repetition-penalty R --seed S   sampling (default greedy)
 `;
@@ -114,6 +119,9 @@ export const command: Command = {
       'top-k': { type: 'string' },
       'repetition-penalty': { type: 'string' },
       seed: { type: 'string' },
+      slurm: { type: 'boolean' },
+      array: { type: 'string' },
+      'slurm-config': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -123,6 +131,7 @@ export const command: Command = {
     const target = positionals[0];
     if (!target || positionals.length > 1) throw new UsageError('bad-arguments', 'avu caption takes one clip or folder; run avu caption --help.');
     const device = deviceArg(values.device);
+    if (values.slurm || values.array !== undefined || values['slurm-config'] !== undefined) return slurmCaption(target, values, ctx);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     const { folder, root, paths, rels } = await captionTargets(target, values.dataset, shard);
     const opts: AnnotateOptions = {
@@ -210,3 +219,22 @@ export const command: Command = {
     return failures.length ? 1 : 0;
   },
 };
+
+type CaptionValues = Partial<Record<'model' | 'device' | 'shard' | 'dataset' | 'array' | 'slurm-config' | 'max-tokens' | 'temperature' | 'top-p' | 'top-k' | 'repetition-penalty' | 'seed', string>> &
+  Partial<Record<'slurm' | 'no-store' | 'json', boolean>>;
+
+/** --slurm: the folder's shards as one array job (caption-slurm.ts); every task gets the same model and sampling. */
+async function slurmCaption(target: string, values: CaptionValues, ctx: RunContext): Promise<number> {
+  if (!values.slurm || values.array === undefined) throw new UsageError('bad-arguments', '--slurm, --array N and --slurm-config go together: avu caption <dir> --slurm --array N [--slurm-config FILE].');
+  if (values.shard !== undefined || values['no-store'] || values.json) throw new UsageError('bad-arguments', '--slurm writes into the store from every task; it does not take --shard, --no-store or --json.');
+  if (!(await isDirectory(target))) throw new UsageError('bad-arguments', '--slurm applies to a folder of clips, not a single clip.');
+  const count = Number(values.array);
+  const { root } = await captionTargets(target, values.dataset, undefined);
+  const taskArgs = ['--model', resolve(values.model ?? defaultModelDir()), '--device', deviceArg(values.device)];
+  for (const k of ['max-tokens', 'temperature', 'top-p', 'top-k', 'repetition-penalty', 'seed'] as const) {
+    const v = values[k];
+    if (v !== undefined) taskArgs.push(`--${k}`, String(num(k, v)));
+  }
+  const resources = values['slurm-config'] ? loadResourcesFile(values['slurm-config']) : {};
+  return captionOnSlurm({ dir: resolve(target), root, count, resources, taskArgs }, ctx);
+}

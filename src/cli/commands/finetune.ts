@@ -44,6 +44,9 @@ function progressLine(e: TrainerEvent): string | undefined {
       return `stage ${String(e.stage)} done in ${String(e.wall_s)} s`;
     case 'export':
       return 'exporting the new bundle (ONNX graphs, weights, golden files)';
+    case 'slurm':
+      if (e.state === 'SUBMITTED') return `submitted Slurm job ${String(e.job)}; trainer output in ${String(e.stdout)}`;
+      return `Slurm job ${String(e.job)} ${typeof e.detail === 'string' ? e.detail : String(e.state)}`;
     default:
       return undefined;
   }

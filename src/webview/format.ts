@@ -27,6 +27,18 @@ export function statusLabel(item: QaItem): string {
   return s;
 }
 
+/**
+ * The conflict badge of an item two reviewers acted on (the later one without seeing the other's
+ * decision, which the store kept): its text and a tooltip naming the other decision; null without one.
+ */
+export function conflictLabel(item: QaItem): { text: string; title: string } | null {
+  const c = item.conflict;
+  if (!c) return null;
+  const o = c.other;
+  const other = o.status === 'accepted' && o.edit ? `edited to “${o.edit.a}”` : o.status === 'rejected' && o.reason ? `rejected: ${o.reason}` : o.status;
+  return { text: 'conflict', title: `Another reviewer’s decision (${other}) was overwritten by one made without seeing it; review the item again to settle it.` };
+}
+
 export function score(v: number | null): string {
   return v === null ? 'n/a — left out' : v.toFixed(2);
 }

@@ -4,7 +4,7 @@
 // item (saving, a new status) rebuilds only that item and focus stays where it was.
 import { badge, button, h, Region, type Child } from './dom';
 import { editorField } from './editor-field';
-import { authorLabel, MODALITY_LABEL, statusLabel, statusOf, SUBSET_LABEL } from './format';
+import { authorLabel, conflictLabel, MODALITY_LABEL, statusLabel, statusOf, SUBSET_LABEL } from './format';
 import { GROUP_ORDER, isSaving, qaKey, type Intent, type StreamedQa, type ViewState } from './state';
 import type { AvuSample, QaItem, Subset } from './types';
 
@@ -80,6 +80,15 @@ function groupHead(g: Group, pending: number, dispatch: (i: Intent) => void): Ch
   ];
 }
 
+function conflictBadge(q: QaItem): HTMLElement | null {
+  const c = conflictLabel(q);
+  if (!c) return null;
+  const el = badge(c.text, 'conflict');
+  el.title = c.title;
+  el.setAttribute('aria-label', c.title);
+  return el;
+}
+
 function itemSig(s: ViewState, q: QaItem): string {
   const ed = s.editor && s.editor.kind !== 'caption' && s.editor.qaId === q.id ? s.editor.kind : null;
   return JSON.stringify([q, ed, isSaving(s, qaKey(q.id)), s.errors[qaKey(q.id)] ?? null]);
@@ -106,6 +115,7 @@ function itemBody(li: HTMLElement, s: ViewState, q: QaItem, record: AvuSample, d
     h('div', { class: 'qa-head' },
       badge(MODALITY_LABEL[q.modality], `modality ${q.modality}`),
       badge(statusLabel(q), `status ${status}`),
+      conflictBadge(q),
       h('span', { class: 'author', text: authorLabel(q, record) }),
       saving ? h('span', { class: 'saving', attrs: { role: 'status' } }, h('vscode-progress-ring', { class: 'ring', attrs: { 'aria-hidden': 'true' } }), 'saving…') : null,
       actions),

@@ -196,7 +196,7 @@ function makeFolder(dir: string, outDir: string): void {
       if (code === 'EEXIST' && fs.statSync(d).isDirectory()) continue;
       const advised = ioError(err, d, 'create the export folder');
       if (advised instanceof DatasetError) throw advised;
-      throw new DatasetError('bad-out', `--out ${outDir} cannot be made: ${d} cannot be created there (${code ?? String(err)}); choose a folder on an ordinary disk.`, { cause: err });
+      throw new DatasetError('bad-out', `--out ${outDir} cannot be made: no folder can be created in ${path.dirname(d)} (${code ?? String(err)}); choose a folder on an ordinary disk.`, { cause: err });
     }
   }
 }

@@ -35,3 +35,9 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     throw new UsageError('bad-arguments', `${msg.replace(/\.$/, '')}; run 'avu ${command} --help' for its options.`, { cause: err });
   }
 }
+
+/** The store's `onLockWait` for a command: one line, so a wait for another process is never silent. */
+export function lockWaitNote(command: string, io: CliIo): (holder: { pid: number; host: string }) => void {
+  return (h) =>
+    io.stderr(`avu ${command}: waiting for the dataset's compaction lock, held by process ${h.pid} on ${h.host} (another AVU window or command); what this command did is saved already.\n`);
+}

@@ -141,12 +141,19 @@ export class DirLock {
     return false;
   }
 
-  /** Tries until `timeoutMs` has passed. */
-  async acquire(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    const end = Date.now() + timeoutMs;
+  /** Tries until `timeoutMs` has passed; `onWait` hears once, after a second, who holds the lock. */
+  async acquire(timeoutMs: number, signal?: AbortSignal, onWait?: (holder: LockInfo) => void): Promise<boolean> {
+    const start = Date.now();
+    const end = start + timeoutMs;
+    let told = false;
     for (;;) {
       if (this.tryAcquire()) return true;
       if (Date.now() >= end || signal?.aborted) return false;
+      if (onWait && !told && Date.now() - start >= 1000) {
+        told = true;
+        const held = readLock(this.file);
+        if (held) onWait(held);
+      }
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
     }
   }

@@ -66,6 +66,8 @@ export interface StoreOptions {
    * problems are reported in `problems` and files stay where they are; actions throw.
    */
   readOnly?: boolean;
+  /** Called once per compaction that has waited a second for the lock another live process holds. */
+  onLockWait?: (holder: { pid: number; host: string }) => void;
 }
 
 
@@ -86,6 +88,7 @@ export class AvuStore {
   private readonly tmpDir: string;
   private readonly quarantine: Quarantine;
   private readonly lock: DirLock;
+  private readonly onLockWait: StoreOptions['onLockWait'];
   private readonly writerId = newWriterId();
   private segment = 0;
   private writer: JournalWriter | undefined;
@@ -104,6 +107,7 @@ export class AvuStore {
 
   private constructor(readonly root: string, opts: StoreOptions) {
     this.readOnly = opts.readOnly === true;
+    this.onLockWait = opts.onLockWait;
     this.avuDir = path.join(root, '.avu');
     this.recordsDir = path.join(this.avuDir, 'records');
     this.journalDir = path.join(this.avuDir, 'journal');
@@ -538,7 +542,7 @@ export class AvuStore {
     if (this.readOnly) return false;
     let got: boolean;
     try {
-      got = await this.lock.acquire(opts.waitMs ?? 2000, opts.signal);
+      got = await this.lock.acquire(opts.waitMs ?? 2000, opts.signal, this.onLockWait);
     } catch (err) {
       throw ioError(err, this.lock.file, 'take the compaction lock');
     }

@@ -133,3 +133,23 @@ test('item 8: what an export killed part-way left beside its target is cleared b
   assert.equal(await main(['export', dir, '--format', 'llava', '--out', path.join(top, 'out')], io), 0, io.err.join(''));
   assert.deepEqual(fs.readdirSync(top), ['out']);
 });
+
+test('item 8: waiting for a lock a live process holds is said in one line, and the action is kept', HANG_GUARD, async () => {
+  t.attack('item 8');
+  const dir = tmp();
+  const seed = await AvuStore.open(dir);
+  seed.put(createSample({ id: 'r1', clip: 'clips/r1.mp4', subset: 'multi_qa', qa: [{ id: 'q1', subset: 'multi_qa', modality: 'av', q: 'Q?', a: 'A.', origin: 'model', status: 'pending' }] }));
+  await seed.close();
+  const lock = path.join(dir, '.avu/lock');
+  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'this-test', at: Date.now() }));
+  const io = captureIo();
+  assert.equal(await main(['review', dir, '--accept-all'], io), 0, io.err.join(''));
+  const notes = io.err.join('').split('\n').filter((l) => l.includes('waiting'));
+  assert.equal(notes.length, 1, io.err.join(''));
+  assert.match(notes[0]!, new RegExp(`^avu review: waiting for the dataset's compaction lock, held by process ${process.pid} on `));
+  fs.rmSync(lock);
+  t.acknowledged++;
+  const s = await AvuStore.open(dir, { readOnly: true });
+  if (s.get('r1')?.qa[0]?.status !== 'accepted') t.lost++;
+  assert.equal(s.get('r1')?.qa[0]?.status, 'accepted');
+});

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command, RunContext } from '../command';
-import { parseCommandArgs } from '../command';
+import { lockWaitNote, parseCommandArgs } from '../command';
 import { DatasetError, UsageError } from '../../core/errors';
 import { AvuStore } from '../../dataset/store';
 import { STORE_DIR, clipPathInDataset } from '../../dataset/dataset-root';
@@ -205,7 +205,7 @@ export const command: Command = {
       throw new DatasetError('no-dataset', `The dataset folder ${root} does not exist; pass the folder you captioned.`);
     if (!fs.existsSync(path.join(root, STORE_DIR)))
       throw new DatasetError('no-store', `${root} has no AVU store (${STORE_DIR}/); caption it first with avu caption ${root}.`);
-    const store = await AvuStore.open(path.resolve(root), { signal: ctx.signal });
+    const store = await AvuStore.open(path.resolve(root), { signal: ctx.signal, onLockWait: lockWaitNote('review', ctx) });
     try {
       const clip = values.clip === undefined ? undefined : resolveClip(store, values.clip, root);
       if (action) return reviewOne(store, root, clip!, values.qa!, action, action === 'reject' ? values.reason : values.answer, values.json ?? false, ctx);

@@ -1,6 +1,6 @@
 // `avu rules <dataset> [--json]`: consistency subsets, filtering scores, drops and form checks.
 import type { Command } from '../command';
-import { parseCommandArgs } from '../command';
+import { lockWaitNote, parseCommandArgs } from '../command';
 import { UsageError } from '../../core/errors';
 import { AvuStore } from '../../dataset/store';
 import { DEFAULT_THRESHOLDS } from '../../dataset/consistency';
@@ -86,7 +86,7 @@ export const command: Command = {
     const thresholds = { high: fraction(values.high, 'high', DEFAULT_THRESHOLDS.high), medium: fraction(values.medium, 'medium', DEFAULT_THRESHOLDS.medium) };
     if (thresholds.medium > thresholds.high) throw new UsageError('bad-arguments', '--medium must not be above --high.');
     const started = Date.now();
-    const store = await AvuStore.open(root, { signal: ctx.signal, autoCompactAfter: 0 });
+    const store = await AvuStore.open(root, { signal: ctx.signal, autoCompactAfter: 0, onLockWait: lockWaitNote('rules', ctx) });
     if (values['import-synth'] !== undefined) {
       const recs = readSynthDir(root, values['import-synth'], { signal: ctx.signal, status: values['accept-imported'] ? 'accepted' : 'pending' });
       const byClip = new Map(store.summaries().map((s) => [s.clip, s.id]));

@@ -1,7 +1,7 @@
 // `avu tasks import --format ave|llp|avqa|avl|avs <file> --dataset <dir>`: AVU-Tasks Q&A from the
 // published annotation files of downstream audio-visual datasets.
 import type { Command } from '../command';
-import { parseCommandArgs } from '../command';
+import { lockWaitNote, parseCommandArgs } from '../command';
 import { UsageError } from '../../core/errors';
 import { AvuStore } from '../../dataset/store';
 import { TASK_FORMATS, type TaskFormat } from '../../dataset/tasks/common';
@@ -51,7 +51,7 @@ export const command: Command = {
       throw new UsageError('bad-arguments', '--modality must be audio or visual.');
     const read = readTasks(format as TaskFormat, file, { clipDir: values['clip-dir'], ext: values.ext, modality, masks: values.masks });
     for (const line of read.refused) ctx.stderr(`avu tasks: refused: ${line}\n`);
-    const store = await AvuStore.open(values.dataset, { signal: ctx.signal, autoCompactAfter: 0 });
+    const store = await AvuStore.open(values.dataset, { signal: ctx.signal, autoCompactAfter: 0, onLockWait: lockWaitNote('tasks', ctx) });
     let report;
     try {
       report = await importTaskClips(store, format, read.clips, { signal: ctx.signal });

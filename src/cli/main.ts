@@ -25,6 +25,7 @@ function usage(): string {
     '  probe <clip> [--json]                      media information',
     '  features <clip> --out <dir>                the 8 frames, 8 spectrograms and features.json of a clip',
     '  caption <clip|dir> [--model DIR] [--device auto|cpu|cuda|webgpu] [--shard i/n] [--dataset DIR] [--no-store] [--json]',
+    '  caption <dir> --slurm --array N [--slurm-config FILE]   the shards as a Slurm array job into the one store',
     '  review <dataset> [--clip C] [--qa ID] accept|reject|edit|reset | --undo | --redo | --accept-all | --list',
     '  eval --model DIR --set <dir> [--json]      accuracy per subset, negatives, audio reliance',
     '  eval --model NEW --baseline BASE (--set <dir> | --heldout) [--json]   one table: metric, base, new, difference',

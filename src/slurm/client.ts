@@ -61,7 +61,8 @@ export class SlurmClient {
     const jobId = /^(\d+)(;\S+)?$/.exec(r.stdout.trim())?.[1];
     if (r.code !== 0 || !jobId) {
       const why = r.stderr.trim().split('\n').pop() || `exit ${r.code}`;
-      throw new SlurmError('sbatch-refused', `sbatch refused the job: ${why.replace(/^sbatch: error: /, '')}.`);
+      const hint = /configuration source|slurm\.conf/i.test(why) ? ' (is SLURM_CONF set, or /etc/slurm/slurm.conf there?)' : '';
+      throw new SlurmError('sbatch-refused', `sbatch refused the job: ${why.replace(/^sbatch: (error|fatal): /, '').replace(/\.$/, '')}${hint}.`);
     }
     const tasks = opts.arrayCount === undefined ? [undefined] : Array.from({ length: opts.arrayCount }, (_v, i) => i);
     return { jobId, tasks };

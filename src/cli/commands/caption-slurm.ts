@@ -3,7 +3,7 @@
 // each writes its own journal, so nothing is lost or duplicated); then waits for the array and reports each
 // task's state and exit code as Slurm has them. The job's script and task logs: <root>/.avu/slurm/<run>/.
 // Assumes what any Slurm site has: the nodes see this install of Node and avu and the dataset at the same paths.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CancelledError, UsageError } from '../../core/errors';
 import { STORE_DIR } from '../../dataset';
@@ -52,7 +52,9 @@ export async function captionOnSlurm(req: SlurmCaptionRequest, ctx: RunContext):
     ctx.stderr(`avu caption: no clips in ${req.dir}; nothing submitted.\n`);
     return 0;
   }
-  const slurmDir = join(req.root, STORE_DIR, 'slurm');
+  const avuDir = join(req.root, STORE_DIR);
+  const hadStore = await stat(avuDir).then(() => true, () => false);
+  const slurmDir = join(avuDir, 'slurm');
   const runDir = join(slurmDir, `caption-${stamp()}-${process.pid}`);
   await mkdir(runDir, { recursive: true });
   await writeFile(join(slurmDir, '.gitignore'), '*\n');
@@ -70,7 +72,14 @@ export async function captionOnSlurm(req: SlurmCaptionRequest, ctx: RunContext):
   );
   const slurm = new SlurmClient();
   const args = ['--job-name=avu-caption', `--array=0-${req.count - 1}`, '--output=/dev/null', ...sbatchResourceArgs(req.resources)];
-  const job = await slurm.submit({ args, script, arrayCount: req.count, signal: ctx.signal });
+  let job;
+  try {
+    job = await slurm.submit({ args, script, arrayCount: req.count, signal: ctx.signal });
+  } catch (err) {
+    // Nothing was submitted: leave the dataset as it was (no run folder, no .avu/ made just for it).
+    await rm(hadStore ? runDir : avuDir, { recursive: true, force: true });
+    throw err;
+  }
   ctx.stderr(`avu caption: submitted Slurm array job ${job.jobId} (${req.count} tasks over ${clips.length} clips); logs in ${runDir}\n`);
   const seen = new Map<string, string>();
   const onChange = (tasks: TaskState[]): void => {
